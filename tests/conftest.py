@@ -1,0 +1,209 @@
+"""Shared fixtures: the real app on real databases (SQLite file and PostgreSQL).
+
+PostgreSQL tests use ``UMFRAGE_TEST_POSTGRES_URL`` (default: the local ``test``
+database with trust auth). Each test gets its own empty schema. Where PostgreSQL is
+not reachable the PostgreSQL half is skipped, unless ``UMFRAGE_REQUIRE_POSTGRES=1``
+(set by ``.ci/run``) turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from umfrage import create_app
+from umfrage.extensions import db
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("UMFRAGE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def _postgres_available() -> str | None:
+    """None when PostgreSQL answers, else the reason."""
+    try:
+        engine = sa.create_engine(postgres_admin_url())
+        with engine.connect() as connection:
+            connection.execute(sa.text("select 1"))
+        engine.dispose()
+    except sa.exc.OperationalError as error:
+        return str(error).splitlines()[0]
+    return None
+
+
+_POSTGRES_PROBLEM: list[str | None] = []
+
+
+def require_postgres() -> None:
+    if not _POSTGRES_PROBLEM:
+        _POSTGRES_PROBLEM.append(_postgres_available())
+    problem = _POSTGRES_PROBLEM[0]
+    if problem is None:
+        return
+    if os.environ.get("UMFRAGE_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL is required but not reachable: {problem}")
+    pytest.skip(f"PostgreSQL not reachable: {problem}")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, once per backend; dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'umfrage.sqlite'}"
+        return
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'create schema "{schema}"'))
+    url = sa.engine.make_url(postgres_admin_url()).update_query_dict(
+        {"options": f"-csearch_path={schema}"}
+    )
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'drop schema "{schema}" cascade'))
+        admin.dispose()
+
+
+def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "RATELIMIT_ENABLED": False,
+        **extra,
+    }
+    app = create_app(config)
+    app.instance_path = str(tmp_path / "instance")
+    return app
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app on an empty schema made by ``create_all`` (migrations have their
+    own tests), once per backend."""
+    app = make_app(database_url, tmp_path)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    if match is None:
+        match = re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match is not None, "page has no CSRF token"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str) -> Any:
+    page = client.get("/anmelden")
+    return client.post(
+        "/anmelden",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
+    )
+
+
+# Browser tests -------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("UMFRAGE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served on a free loopback port in a thread; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Any]:
+    """A fresh page in headless Debian chromium (Playwright drives it)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("UMFRAGE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"chromium is required but missing at {CHROMIUM}")
+        pytest.skip(f"no chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+# Summary: which database backends ran --------------------------------------------
+
+_BACKEND_RESULTS: dict[str, dict[str, int]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" and not (report.when == "setup" and report.skipped):
+        return
+    for backend in BACKENDS:
+        if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+            counts = _BACKEND_RESULTS.setdefault(backend, {})
+            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _BACKEND_RESULTS:
+        return
+    terminalreporter.section("database backends")
+    for backend in BACKENDS:
+        counts = _BACKEND_RESULTS.get(backend, {})
+        text = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        terminalreporter.write_line(f"{backend}: {text or 'no tests'}")

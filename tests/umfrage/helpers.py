@@ -1,0 +1,68 @@
+"""Helpers for umfrage tests: staff users, the demo survey, filling pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from fragebogen.model import Page, Question, QuestionType
+from umfrage import demo
+from umfrage.extensions import db
+from umfrage.models import Role
+from umfrage.verwaltung.services import create_user
+
+PASSWORD = "richtig-geheim-1"
+STAFF = {"admin": Role.ADMIN, "gestaltung": Role.DESIGNER, "auswertung": Role.ANALYST}
+
+
+def add_staff(app: Flask) -> None:
+    with app.app_context():
+        for username, role in STAFF.items():
+            create_user(username, role, PASSWORD)
+
+
+def add_demo(app: Flask, responses: int = 0) -> str:
+    """The Hamburg layer and family survey (optionally synthetic responses)."""
+    with app.app_context():
+        result = demo.load_demo(responses=responses, seed=7)
+        db.session.remove()
+    return result.survey_slug
+
+
+def page_answers(page: Page, district_code: str) -> dict[str, Any]:
+    """Valid form data for a page of the demo family survey, as a browser sends it."""
+    data: dict[str, Any] = {}
+    for question in page.questions:
+        data.update(_question_answer(question, district_code))
+    return data
+
+
+def _question_answer(question: Question, district_code: str) -> dict[str, Any]:
+    substantive = [o for o in question.options if not o.missing]
+    name = question.name
+    kind = question.type
+    if kind == QuestionType.INFO:
+        return {}
+    if kind == QuestionType.DISTRICT:
+        return {name: district_code}
+    if kind == QuestionType.LIKERT_MATRIX:
+        return {item.name: str(substantive[-1].code) for item in question.items}
+    if kind == QuestionType.LIKERT:
+        return {name: str(substantive[-2].code)}
+    if kind == QuestionType.SINGLE_CHOICE:
+        return {name: str(substantive[0].code)}
+    if kind == QuestionType.MULTIPLE_CHOICE:
+        plain = [o for o in substantive if not o.exclusive and not o.other]
+        return {name: [str(plain[0].code)]}
+    if kind == QuestionType.NUMBER:
+        return {name: str(int(question.minimum or 1))}
+    if kind == QuestionType.YEAR:
+        return {name: str(int(question.maximum or 2020))}
+    if kind == QuestionType.DATE:
+        return {name: "2020-05-01"}
+    if kind == QuestionType.CONSENT:
+        return {name: "y"}
+    if kind == QuestionType.LONG_TEXT:
+        return {name: "Mehr Kurse </para> <b>abends</b>"}
+    return {name: "Text"} if question.required else {}

@@ -1,0 +1,82 @@
+"""The thin slice in a real browser (headless Debian chromium)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from umfrage.extensions import db
+from umfrage.models import Response, ResponseStatus
+
+pytestmark = pytest.mark.browser
+
+
+def _answer_visible_page(page: Any) -> None:
+    """Answer what the page shows: the first option of each radio group and of each
+    checkbox list, Hamm for the district, small numbers."""
+    for fieldset in page.locator("fieldset.question, fieldset.matrix-item").all():
+        radios = fieldset.locator(":scope > .choices input[type=radio]")
+        if radios.count():
+            radios.nth(min(3, radios.count() - 1)).check()
+            continue
+        boxes = fieldset.locator(
+            ":scope > .choices input[type=checkbox], :scope > .choice input"
+        )
+        if boxes.count():
+            boxes.first.check()
+        selects = fieldset.locator("select")
+        if selects.count():
+            selects.first.select_option(label="Hamm")
+        numbers = fieldset.locator("input[inputmode=numeric]")
+        if numbers.count():
+            numbers.first.fill("2")
+
+
+def test_respondent_answers_and_staff_sees_the_count(
+    app: Flask, live_server: str, browser_page: Any
+) -> None:
+    add_staff(app)
+    slug = add_demo(app)
+    page = browser_page
+    page.goto(f"{live_server}/s/{slug}")
+    assert page.locator("html").get_attribute("lang") == "de"
+    page.get_by_role("button", name="Befragung starten").click()
+    for _ in range(12):
+        if "/danke" in page.url:
+            break
+        _answer_visible_page(page)
+        page.get_by_role("button", name="Weiter").click()
+    assert "/danke" in page.url, page.content()[:3000]
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Vielen Dank")
+
+    with app.app_context():
+        response = db.session.execute(sa.select(Response)).scalar_one()
+        assert response.status == ResponseStatus.COMPLETE
+        assert response.answers["sozialraum"] == "0108"
+
+    page.goto(f"{live_server}/anmelden")
+    page.get_by_label("Benutzername").fill("gestaltung")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("link", name="Familienbefragung", exact=False).first.click()
+    row = page.locator(
+        "#returns-by-district tr",
+        has=page.locator("th", has_text=re.compile(r"^Hamm$")),
+    )
+    assert row.locator("td.num").first.inner_text() == "1"
+    assert page.locator("#total-complete").inner_text() == "1"
+
+
+def test_arabic_landing_page_is_right_to_left(
+    app: Flask, live_server: str, browser_page: Any
+) -> None:
+    slug = add_demo(app)
+    browser_page.goto(f"{live_server}/s/{slug}?sprache=ar")
+    html = browser_page.locator("html")
+    assert html.get_attribute("dir") == "rtl"
+    assert html.get_attribute("lang") == "ar"

@@ -1,0 +1,146 @@
+"""Staff login, logout and role checks."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .extensions import db, limiter, login_manager
+from .models import Role, User
+
+bp = Blueprint("auth", __name__)
+_hasher = PasswordHasher()
+F = TypeVar("F", bound=Callable[..., Any])
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Bitte melden Sie sich an.")
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY_HASH = _hasher.hash("timing-equaliser")
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same work either way)."""
+    user = db.session.execute(
+        db.select(User).filter_by(username=username.strip())
+    ).scalar_one_or_none()
+    if user is None:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        return None
+    if not user.active or not verify_password(user, password):
+        return None
+    return user
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """Allow logged-in users with one of ``roles``; admins may do everything."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles and current_user.role != Role.ADMIN:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        _l("Benutzername"), validators=[DataRequired(), Length(max=120)]
+    )
+    password = PasswordField(
+        _l("Passwort"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+@bp.route("/anmelden", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors = [_("Benutzername oder Passwort ist falsch.")]
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/abmelden", methods=["POST"])
+@login_required
+def logout() -> Any:
+    logout_user()
+    flash(_("Sie sind abgemeldet."))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/start")
+@login_required
+def staff_home() -> Any:
+    """Send each role to its own area."""
+    target = {
+        Role.ADMIN: "verwaltung.index",
+        Role.DESIGNER: "gestaltung.index",
+        Role.ANALYST: "berichte.index",
+    }[current_user.role]
+    return redirect(url_for(target))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after login."""
+    if target:
+        parts = urlsplit(target)
+        local = not parts.scheme and not parts.netloc
+        if local and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("auth.staff_home")

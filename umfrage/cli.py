@@ -1,0 +1,115 @@
+"""The ``umfrage`` console commands: thin wrappers around services."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from .models import Role
+
+
+def _create_app(*_args: Any, **_kwargs: Any) -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Umfrage: Befragungen gestalten, durchführen und auswerten."""
+
+
+def upgrade_database() -> None:
+    """Apply all Alembic migrations to the configured database."""
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    upgrade(directory=str(Path(__file__).parent / "migrations"))
+
+
+@main.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create the instance folder and bring the database schema up to date."""
+    upgrade_database()
+    click.echo(f"Datenbank ist aktuell: {_safe_url()}")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    required=True,
+    help="admin, designer oder analyst",
+)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_user_command(username: str, role: str, password: str) -> None:
+    """Create a staff account."""
+    from .verwaltung.services import UserError, create_user
+
+    try:
+        create_user(username, Role(role), password)
+    except UserError as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(f"Benutzerkonto {username!r} ({role}) angelegt.")
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--responses", default=400, show_default=True, type=int)
+@click.option("--seed", default=2026, show_default=True, type=int)
+@click.option(
+    "--no-serve", is_flag=True, help="Nur Daten laden, keinen Server starten."
+)
+@with_appcontext
+def demo_command(
+    host: str, port: int, responses: int, seed: int, no_serve: bool
+) -> None:
+    """Load the Hamburg demo city, survey, responses and staff users; then serve."""
+    from . import demo
+
+    upgrade_database()
+    result = demo.load_demo(responses=responses, seed=seed)
+    passwords = demo.reset_demo_users()
+    click.echo(
+        f"Demo geladen: {result.districts} Stadtteile, Befragung "
+        f"/s/{result.survey_slug}, {result.responses} Antworten."
+    )
+    click.echo("Demo-Zugänge (nur für die Vorführung):")
+    for username, role, password in passwords:
+        click.echo(f"  {username:<10} Rolle {role:<9} Passwort {password}")
+    if not no_serve:
+        _serve(host, port, f"/s/{result.survey_slug}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Bring the schema up to date and serve (for production use gunicorn)."""
+    upgrade_database()
+    _serve(host, port, "/")
+
+
+def _serve(host: str, port: int, path: str) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    click.echo(f"Umfrage läuft auf http://{shown}:{port}{path}  (Beenden mit Strg+C)")
+    click.echo(f"Anmeldung für Mitarbeitende: http://{shown}:{port}/anmelden")
+    sys.stdout.flush()
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    return url.render_as_string(hide_password=True)

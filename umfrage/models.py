@@ -1,0 +1,336 @@
+"""Database models.
+
+Anonymity by construction: a ``Response`` has no IP address, user agent or time of
+day, and an ``InvitationCode`` keeps only a hash and is never linked to the response
+it unlocked.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .extensions import db
+
+LOCAL_TIMEZONE = ZoneInfo("Europe/Berlin")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today's date where the survey runs; responses keep dates, not times."""
+    return datetime.now(LOCAL_TIMEZONE).date()
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: a VARCHAR with a CHECK constraint on both backends."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    DESIGNER = "designer"
+    ANALYST = "analyst"
+
+
+class VersionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class AccessMode(enum.StrEnum):
+    OPEN = "open"
+    CODE = "code"
+    BOTH = "both"
+
+
+class SurveyStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ResponseStatus(enum.StrEnum):
+    PARTIAL = "partial"
+    COMPLETE = "complete"
+
+
+class DistrictLayer(db.Model):  # type: ignore[name-defined,misc]
+    """A set of districts (e.g. Hamburg's 104 Stadtteile) with its data source."""
+
+    __tablename__ = "district_layer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    attribution: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now
+    )
+
+    districts: Mapped[list[District]] = relationship(
+        back_populates="layer",
+        cascade="all, delete-orphan",
+        order_by="District.code",
+    )
+
+
+class District(db.Model):  # type: ignore[name-defined,misc]
+    """One district (Sozialraum) of a layer; geometry is GeoJSON in WGS84."""
+
+    __tablename__ = "district"
+    __table_args__ = (UniqueConstraint("layer_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("district_layer.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    parent_name: Mapped[str | None] = mapped_column(String(200))
+    geometry: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    layer: Mapped[DistrictLayer] = relationship(back_populates="districts")
+    population: Mapped[list[PopulationFigure]] = relationship(
+        back_populates="district", cascade="all, delete-orphan"
+    )
+
+
+class PopulationFigure(db.Model):  # type: ignore[name-defined,misc]
+    """A population count of a district for one level of a group variable
+    (e.g. variable ``family_type``, level ``single_parent``)."""
+
+    __tablename__ = "population_figure"
+    __table_args__ = (UniqueConstraint("district_id", "variable", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("district.id", ondelete="CASCADE"), index=True
+    )
+    variable: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(100))
+    count: Mapped[int] = mapped_column(Integer)
+
+    district: Mapped[District] = relationship(back_populates="population")
+
+
+class Questionnaire(db.Model):  # type: ignore[name-defined,misc]
+    """A questionnaire with its versions; only drafts can be edited."""
+
+    __tablename__ = "questionnaire"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now
+    )
+
+    versions: Mapped[list[QuestionnaireVersion]] = relationship(
+        back_populates="questionnaire",
+        cascade="all, delete-orphan",
+        order_by="QuestionnaireVersion.number",
+    )
+
+
+class QuestionnaireVersion(db.Model):  # type: ignore[name-defined,misc]
+    """One version of a questionnaire definition (``fragebogen.yaml_format.to_data``).
+
+    Once published, neither the definition nor its fingerprint may change; editing
+    a published questionnaire creates a new draft version.
+    """
+
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # active_history: the old status is loaded before a change, so the
+    # immutability check below sees what was committed.
+    status: Mapped[VersionStatus] = mapped_column(
+        _enum(VersionStatus, "version_status"),
+        default=VersionStatus.DRAFT,
+        active_history=True,
+    )
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions")
+
+
+class PublishedVersionError(Exception):
+    """Raised when code tries to change a published questionnaire version."""
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_published_versions_immutable(
+    session: Session, _context: object, _instances: object
+) -> None:
+    for obj in session.dirty:
+        if not isinstance(obj, QuestionnaireVersion):
+            continue
+        state = db.inspect(obj)
+        status_history = state.attrs.status.history
+        was_published = VersionStatus.PUBLISHED in (
+            status_history.deleted or [obj.status]
+        )
+        changed = any(
+            state.attrs[name].history.has_changes()
+            for name in ("definition", "fingerprint", "number", "questionnaire_id")
+        )
+        if was_published and (changed or obj.status != VersionStatus.PUBLISHED):
+            raise PublishedVersionError(
+                f"questionnaire version {obj.id} is published and cannot change"
+            )
+    for obj in session.deleted:
+        if (
+            isinstance(obj, QuestionnaireVersion)
+            and obj.status == VersionStatus.PUBLISHED
+            and obj.questionnaire not in session.deleted
+        ):
+            raise PublishedVersionError(
+                f"questionnaire version {obj.id} is published and cannot be deleted"
+            )
+
+
+class Survey(db.Model):  # type: ignore[name-defined,misc]
+    """A field run of one published questionnaire version on one district layer."""
+
+    __tablename__ = "survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_version.id"), index=True
+    )
+    district_layer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("district_layer.id"), index=True
+    )
+    field_start: Mapped[date | None] = mapped_column(Date)
+    field_end: Mapped[date | None] = mapped_column(Date)
+    access_mode: Mapped[AccessMode] = mapped_column(
+        _enum(AccessMode, "access_mode"), default=AccessMode.OPEN
+    )
+    status: Mapped[SurveyStatus] = mapped_column(
+        _enum(SurveyStatus, "survey_status"), default=SurveyStatus.DRAFT
+    )
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now
+    )
+
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    district_layer: Mapped[DistrictLayer | None] = relationship()
+
+
+class InvitationCode(db.Model):  # type: ignore[name-defined,misc]
+    """An invitation code, stored only as a hash; never linked to a response."""
+
+    __tablename__ = "invitation_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_on: Mapped[date] = mapped_column(Date, default=local_today)
+
+
+class Response(db.Model):  # type: ignore[name-defined,misc]
+    """One respondent's (partial or complete) answers to one questionnaire version.
+
+    Keeps dates only (no time of day), no IP address, no user agent.
+    """
+
+    __tablename__ = "response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), index=True
+    )
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_version.id"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(10))
+    status: Mapped[ResponseStatus] = mapped_column(
+        _enum(ResponseStatus, "response_status"), default=ResponseStatus.PARTIAL
+    )
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("district.id"), index=True
+    )
+    last_page: Mapped[int] = mapped_column(Integer, default=0)
+    started_on: Mapped[date] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+
+    survey: Mapped[Survey] = relationship()
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    district: Mapped[District | None] = relationship()
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A staff account with one role."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now
+    )
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+
+class AuditLog(db.Model):  # type: ignore[name-defined,misc]
+    """Who did what to which object; staff actions only, never respondent data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,151 @@
+"""WTForms forms built from ``fragebogen`` pages; validity is decided by
+``fragebogen.validation``, not by these fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+
+from fragebogen.model import Option, Page, Question, QuestionType
+from fragebogen.validation import answer_fields
+
+from .services import DistrictChoice
+
+_EMPTY_CHOICE = SelectChoice("", "–")
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def build_page_form(
+    page: Page,
+    language: str,
+    fallback: str,
+    districts: Iterable[DistrictChoice] = (),
+    data: Mapping[str, Any] | None = None,
+    formdata: Any = None,
+) -> FlaskForm:
+    """A fresh FlaskForm subclass with one field per answer field of ``page``."""
+
+    class PageForm(FlaskForm):
+        pass
+
+    district_list = list(districts)
+    for question in page.questions:
+        for name, field in _fields(question, language, fallback, district_list):
+            setattr(PageForm, name, field)
+    initial = {
+        name: _initial(question, name, data)
+        for question in page.questions
+        for name in answer_fields(question)
+        if data and name in data
+    }
+    if formdata is not None:
+        return PageForm(formdata=formdata)
+    return PageForm(formdata=None, data=initial)
+
+
+def raw_answers(form: FlaskForm, page: Page) -> dict[str, Any]:
+    """The submitted values by answer field, as ``fragebogen.validation`` expects."""
+    values: dict[str, Any] = {}
+    for question in page.questions:
+        for name in answer_fields(question):
+            value = form[name].data
+            if question.type == QuestionType.CONSENT:
+                value = True if value else None
+            values[name] = value
+    return values
+
+
+def _choices(
+    options: Iterable[Option], language: str, fallback: str
+) -> list[SelectChoice]:
+    return [
+        SelectChoice(str(o.code), o.label.get_text(language, fallback)) for o in options
+    ]
+
+
+def _fields(
+    question: Question,
+    language: str,
+    fallback: str,
+    districts: list[DistrictChoice],
+) -> list[tuple[str, Field]]:
+    """One field per answer field: the main answer, matrix items, "other" texts."""
+    items = {item.name: item for item in question.items}
+    fields: list[tuple[str, Field]] = []
+    for name in answer_fields(question):
+        if name in items:
+            label = items[name].label.get_text(language, fallback)
+            choices = _choices(question.options, language, fallback)
+            fields.append(
+                (name, RadioField(label, choices=choices, validate_choice=False))
+            )
+        elif name == question.name:
+            fields.append((name, _main_field(question, language, fallback, districts)))
+        else:  # the free text of an "other, please specify" option
+            fields.append(
+                (name, StringField(question.label.get_text(language, fallback)))
+            )
+    return fields
+
+
+def _main_field(
+    question: Question,
+    language: str,
+    fallback: str,
+    districts: list[DistrictChoice],
+) -> Field:
+    label = question.label.get_text(language, fallback)
+    kind = question.type
+    choices = _choices(question.options, language, fallback)
+    if kind in (QuestionType.SINGLE_CHOICE, QuestionType.LIKERT):
+        if question.appearance == "dropdown":
+            return SelectField(
+                label, choices=[_EMPTY_CHOICE, *choices], validate_choice=False
+            )
+        return RadioField(label, choices=choices, validate_choice=False)
+    if kind == QuestionType.MULTIPLE_CHOICE:
+        return CheckboxListField(label, choices=choices, validate_choice=False)
+    if kind == QuestionType.DISTRICT:
+        district_choices = [SelectChoice(d.code, d.name) for d in districts]
+        missing = [
+            SelectChoice(o.value, o.label.get_text(language, fallback))
+            for o in question.options
+        ]
+        return SelectField(
+            label,
+            choices=[_EMPTY_CHOICE, *district_choices, *missing],
+            validate_choice=False,
+        )
+    if kind == QuestionType.CONSENT:
+        return BooleanField(label)
+    if kind == QuestionType.LONG_TEXT:
+        return TextAreaField(label)
+    return StringField(label)
+
+
+def _initial(question: Question, name: str, data: Mapping[str, Any]) -> Any:
+    value = data[name]
+    if question.type == QuestionType.MULTIPLE_CHOICE and name == question.name:
+        return [str(code) for code in value]
+    if question.type == QuestionType.CONSENT:
+        return bool(value)
+    if name.endswith("_other") and name != question.name:
+        return value
+    return "" if value is None else str(value)
