@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from .models import Role
 
@@ -105,7 +106,8 @@ def _serve(host: str, port: int, path: str) -> None:
     click.echo(f"Umfrage läuft auf http://{shown}:{port}{path}  (Beenden mit Strg+C)")
     click.echo(f"Anmeldung für Mitarbeitende: http://{shown}:{port}/anmelden")
     sys.stdout.flush()
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def _safe_url() -> str:

@@ -43,6 +43,8 @@ def test_respondent_answers_and_staff_sees_the_count(
     add_staff(app)
     slug = add_demo(app)
     page = browser_page
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{live_server}/s/{slug}")
     assert page.locator("html").get_attribute("lang") == "de"
     page.get_by_role("button", name="Befragung starten").click()
@@ -52,6 +54,9 @@ def test_respondent_answers_and_staff_sees_the_count(
         _answer_visible_page(page)
         page.get_by_role("button", name="Weiter").click()
     assert "/danke" in page.url, page.content()[:3000]
+    # every asset came from the app itself: no third-party host was contacted
+    assert requested
+    assert all(url.startswith(live_server) for url in requested), requested
     assert page.get_by_role("heading", level=1).inner_text().startswith("Vielen Dank")
 
     with app.app_context():
@@ -72,11 +77,16 @@ def test_respondent_answers_and_staff_sees_the_count(
     assert page.locator("#total-complete").inner_text() == "1"
 
 
-def test_arabic_landing_page_is_right_to_left(
+def test_arabic_landing_page_is_right_to_left_without_sideways_scrolling(
     app: Flask, live_server: str, browser_page: Any
 ) -> None:
     slug = add_demo(app)
+    browser_page.set_viewport_size({"width": 320, "height": 640})
     browser_page.goto(f"{live_server}/s/{slug}?sprache=ar")
     html = browser_page.locator("html")
     assert html.get_attribute("dir") == "rtl"
     assert html.get_attribute("lang") == "ar"
+    overflow = browser_page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow == 0, "the page scrolls sideways at 320 px"
