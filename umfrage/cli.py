@@ -35,7 +35,7 @@ def upgrade_database() -> None:
 @main.command("init")
 @with_appcontext
 def init_command() -> None:
-    """Create the instance folder and bring the database schema up to date."""
+    """Instanzordner anlegen und das Datenbankschema aktualisieren."""
     upgrade_database()
     click.echo(f"Datenbank ist aktuell: {_safe_url()}")
 
@@ -51,7 +51,7 @@ def init_command() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
 def create_user_command(username: str, role: str, password: str) -> None:
-    """Create a staff account."""
+    """Ein Konto für Mitarbeitende anlegen."""
     from .verwaltung.services import UserError, create_user
 
     try:
@@ -73,7 +73,7 @@ def create_user_command(username: str, role: str, password: str) -> None:
 def demo_command(
     host: str, port: int, responses: int, seed: int, no_serve: bool
 ) -> None:
-    """Load the Hamburg demo city, survey, responses and staff users; then serve."""
+    """Demo laden (Hamburg, Familienbefragung, Antworten, Konten) und starten."""
     from . import demo
 
     upgrade_database()
@@ -95,7 +95,7 @@ def demo_command(
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Bring the schema up to date and serve (for production use gunicorn)."""
+    """Schema aktualisieren und starten (für den Betrieb: gunicorn)."""
     upgrade_database()
     _serve(host, port, "/")
 

@@ -39,6 +39,7 @@ from .models import (
 from .models import (
     Questionnaire as QuestionnaireRow,
 )
+from .services import questionnaire_of
 
 LAYER_NAME = "Hamburg – Stadtteile"
 SURVEY_SLUG = "familienbefragung"
@@ -302,8 +303,6 @@ def add_synthetic_responses(survey: Survey, count: int, seed: int) -> None:
 
 
 def _questionnaire_of(survey: Survey) -> Questionnaire:
-    from .teilnahme.services import questionnaire_of
-
     return questionnaire_of(survey.questionnaire_version)
 
 

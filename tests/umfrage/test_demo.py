@@ -12,7 +12,7 @@ from tests.umfrage.helpers import add_demo
 from umfrage.demo import _data_file, parse_german_number, read_hamburg
 from umfrage.extensions import db
 from umfrage.models import Response, ResponseStatus
-from umfrage.teilnahme.services import questionnaire_of
+from umfrage.services import questionnaire_of
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from tests.conftest import csrf_token, login
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, page_answers
 from umfrage.extensions import db
 from umfrage.models import District, Response, ResponseStatus, Survey, local_today
-from umfrage.teilnahme.services import questionnaire_of
+from umfrage.services import questionnaire_of
 
 DISTRICT = "0108"  # Hamm (Bezirk Hamburg-Mitte)
 

@@ -11,19 +11,18 @@ from sqlalchemy import select
 
 from fragebogen import validation
 from fragebogen.model import Questionnaire, QuestionType
-from fragebogen.yaml_format import from_data
 
 from ..extensions import db
 from ..models import (
     AccessMode,
     District,
-    QuestionnaireVersion,
     Response,
     ResponseStatus,
     Survey,
     SurveyStatus,
     local_today,
 )
+from ..services import questionnaire_of
 
 
 class SurveyNotAvailableError(Exception):
@@ -48,22 +47,6 @@ def survey_or_404(slug: str) -> Survey:
     if survey is None or survey.status == SurveyStatus.DRAFT:
         abort(404)
     return survey
-
-
-def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
-    """The version's definition as a model, cached by id and fingerprint (a published
-    version never changes; a draft's fingerprint changes with its definition)."""
-    key = (version.id, version.fingerprint)
-    questionnaire = _QUESTIONNAIRES.get(key)
-    if questionnaire is None:
-        questionnaire = from_data(version.definition)
-        if len(_QUESTIONNAIRES) > 64:
-            _QUESTIONNAIRES.clear()
-        _QUESTIONNAIRES[key] = questionnaire
-    return questionnaire
-
-
-_QUESTIONNAIRES: dict[tuple[int, str], Questionnaire] = {}
 
 
 def availability(survey: Survey, today: date | None = None) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from ..audit import record
 from ..auth import hash_password
 from ..extensions import db
 from ..models import AuditLog, District, DistrictLayer, Role, User
@@ -54,13 +55,7 @@ def create_user(username: str, role: Role, password: str) -> User:
         raise UserError(f"Den Benutzernamen {username!r} gibt es schon.")
     user = User(username=username, role=role, password_hash=hash_password(password))
     db.session.add(user)
-    db.session.add(
-        AuditLog(
-            action="create_user",
-            target=f"user:{username}",
-            details={"role": role.value},
-        )
-    )
+    record(None, "create_user", f"user:{username}", role=role.value)
     db.session.commit()
     return user
 
