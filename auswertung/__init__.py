@@ -1,0 +1,80 @@
+"""Analysis of survey responses: weighting and per-district estimation.
+
+Build a :class:`Design` once, weight it, pass it to every estimator::
+
+    design = Design.from_frame(df, weights="weight")
+    design = rake(design, read_margins(margins_df))
+    est = estimate_mean(design, "zufriedenheit_kultur", by="district", alpha=0.05)
+    est.to_frame()  # district, n, estimate, se, ci_lower, ci_upper, df, ...
+
+Numbers equal R's ``survey`` package (Lumley 2010); see ``docs/methods.md``.
+"""
+
+from auswertung.comparison import (
+    ChisqTest,
+    Comparison,
+    compare_with_total,
+    rao_scott_test,
+)
+from auswertung.design import CalibrationStep, Design
+from auswertung.disclosure import (
+    DEFAULT_MIN_N,
+    SUPPRESSION_MARK,
+    mark_suppressed,
+    suppression_mask,
+)
+from auswertung.errors import (
+    AnalysisError,
+    ConvergenceError,
+    DesignError,
+    EstimationError,
+    InputError,
+    WeightingError,
+)
+from auswertung.estimation import (
+    Estimate,
+    estimate_distribution,
+    estimate_mean,
+    estimate_multiple_choice,
+    estimate_share,
+)
+from auswertung.weighting import (
+    CalibrationReport,
+    Margin,
+    WeightDiagnostics,
+    poststratify,
+    rake,
+    read_margins,
+    weight_diagnostics,
+)
+
+__all__ = [
+    "DEFAULT_MIN_N",
+    "SUPPRESSION_MARK",
+    "AnalysisError",
+    "CalibrationReport",
+    "CalibrationStep",
+    "ChisqTest",
+    "Comparison",
+    "ConvergenceError",
+    "Design",
+    "DesignError",
+    "Estimate",
+    "EstimationError",
+    "InputError",
+    "Margin",
+    "WeightDiagnostics",
+    "WeightingError",
+    "compare_with_total",
+    "estimate_distribution",
+    "estimate_mean",
+    "estimate_multiple_choice",
+    "estimate_share",
+    "mark_suppressed",
+    "poststratify",
+    "rake",
+    "rao_scott_test",
+    "read_margins",
+    "suppression_mask",
+    "weight_diagnostics",
+]
