@@ -1,15 +1,49 @@
-"""Public pages every visitor can reach: start, data sources, accessibility, privacy."""
+"""Public pages every visitor can reach: start, data sources, accessibility, privacy.
+
+The privacy notice and the accessibility statement are linked from every respondent
+page with ``?sprache=<language>``; in a respondent language (de, en, tr, ar) they
+are shown in it, otherwise in the interface language.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as HttpResponse
+
+from fragebogen.model import text_direction
 
 from . import services
+from .extensions import login_manager
+from .teilnahme import texts
+from .templating import ui_language
 
 bp = Blueprint("main", __name__)
+
+
+@bp.after_request
+def _privacy_headers(response: HttpResponse) -> HttpResponse:
+    """Same rules as the respondent pages: no referrer, nothing from other hosts."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+        "base-uri 'none'; object-src 'none'"
+    )
+    return response
 
 
 @bp.route("/")
@@ -22,14 +56,45 @@ def data_sources() -> Any:
     return render_template("main/data_sources.html", layers=services.district_layers())
 
 
+def _render_in_respondent_language(template: str, **context: Any) -> Any:
+    # shown to respondents like their own pages: anonymous, no staff account loaded
+    g._login_user = login_manager.anonymous_user()
+    language = request.args.get("sprache", "")
+    if language not in texts.RESPONDENT_LANGUAGES:
+        language = ui_language()
+    g.respondent_language = language
+    return render_template(
+        template,
+        language=language,
+        page_language=language,
+        direction=text_direction(language),
+        languages=[],
+        page_languages=texts.RESPONDENT_LANGUAGES,
+        _=texts.template_gettext(language),
+        format_day=texts.format_day,
+        **context,
+    )
+
+
 @bp.route("/barrierefreiheit")
 def accessibility() -> Any:
-    return render_template("main/accessibility.html")
+    config = current_app.config
+    try:
+        reviewed: date | None = date.fromisoformat(
+            str(config["ACCESSIBILITY_REVIEWED_ON"])
+        )
+    except ValueError:
+        reviewed = None
+    return _render_in_respondent_language(
+        "main/accessibility.html",
+        reviewed_on=reviewed,
+        feedback_email=config["ACCESSIBILITY_CONTACT_EMAIL"] or config["CONTACT_EMAIL"],
+    )
 
 
 @bp.route("/datenschutz")
 def privacy() -> Any:
-    return render_template("main/privacy.html")
+    return _render_in_respondent_language("main/privacy.html")
 
 
 @bp.route("/sprache", methods=["POST"])

@@ -1,5 +1,10 @@
 """WTForms forms built from ``fragebogen`` pages; validity is decided by
-``fragebogen.validation``, not by these fields."""
+``fragebogen.validation``, not by these fields.
+
+Each answer field becomes a form attribute ``f_<name>`` whose HTML name is the answer
+field name itself, so questionnaire variables called ``data`` or ``meta`` cannot
+clash with the attributes of ``FlaskForm``. Use :func:`field_of` to reach them.
+"""
 
 from __future__ import annotations
 
@@ -25,11 +30,30 @@ from fragebogen.validation import answer_fields
 from .services import DistrictChoice
 
 _EMPTY_CHOICE = SelectChoice("", "–")
+_PREFIX = "f_"
+
+
+def _id(name: str) -> str:
+    """HTML ids get a prefix so no variable name can clash with page ids."""
+    return f"feld-{name}"
 
 
 class CheckboxListField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class StartForm(FlaskForm):
+    """The landing page's form: a signed start token, optional invitation code."""
+
+
+def field_of(form: FlaskForm, name: str) -> Field:
+    """The form field of answer field ``name``."""
+    return form[_PREFIX + name]
+
+
+def has_field(form: FlaskForm, name: str) -> bool:
+    return (_PREFIX + name) in form
 
 
 def build_page_form(
@@ -48,9 +72,9 @@ def build_page_form(
     district_list = list(districts)
     for question in page.questions:
         for name, field in _fields(question, language, fallback, district_list):
-            setattr(PageForm, name, field)
+            setattr(PageForm, _PREFIX + name, field)
     initial = {
-        name: _initial(question, name, data)
+        _PREFIX + name: _initial(question, name, data)
         for question in page.questions
         for name in answer_fields(question)
         if data and name in data
@@ -65,7 +89,7 @@ def raw_answers(form: FlaskForm, page: Page) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for question in page.questions:
         for name in answer_fields(question):
-            value = form[name].data
+            value = field_of(form, name).data
             if question.type == QuestionType.CONSENT:
                 value = True if value else None
             values[name] = value
@@ -93,15 +117,16 @@ def _fields(
         if name in items:
             label = items[name].label.get_text(language, fallback)
             choices = _choices(question.options, language, fallback)
-            fields.append(
-                (name, RadioField(label, choices=choices, validate_choice=False))
+            field: Field = RadioField(
+                label, choices=choices, validate_choice=False, name=name, id=_id(name)
             )
         elif name == question.name:
-            fields.append((name, _main_field(question, language, fallback, districts)))
+            field = _main_field(question, language, fallback, districts)
         else:  # the free text of an "other, please specify" option
-            fields.append(
-                (name, StringField(question.label.get_text(language, fallback)))
+            field = StringField(
+                question.label.get_text(language, fallback), name=name, id=_id(name)
             )
+        fields.append((name, field))
     return fields
 
 
@@ -111,17 +136,22 @@ def _main_field(
     fallback: str,
     districts: list[DistrictChoice],
 ) -> Field:
+    name = question.name
+    ids = {"name": name, "id": _id(name)}
     label = question.label.get_text(language, fallback)
     kind = question.type
     choices = _choices(question.options, language, fallback)
     if kind in (QuestionType.SINGLE_CHOICE, QuestionType.LIKERT):
         if question.appearance == "dropdown":
             return SelectField(
-                label, choices=[_EMPTY_CHOICE, *choices], validate_choice=False
+                label,
+                choices=[_EMPTY_CHOICE, *choices],
+                validate_choice=False,
+                **ids,
             )
-        return RadioField(label, choices=choices, validate_choice=False)
+        return RadioField(label, choices=choices, validate_choice=False, **ids)
     if kind == QuestionType.MULTIPLE_CHOICE:
-        return CheckboxListField(label, choices=choices, validate_choice=False)
+        return CheckboxListField(label, choices=choices, validate_choice=False, **ids)
     if kind == QuestionType.DISTRICT:
         district_choices = [SelectChoice(d.code, d.name) for d in districts]
         missing = [
@@ -132,12 +162,13 @@ def _main_field(
             label,
             choices=[_EMPTY_CHOICE, *district_choices, *missing],
             validate_choice=False,
+            **ids,
         )
     if kind == QuestionType.CONSENT:
-        return BooleanField(label)
+        return BooleanField(label, **ids)
     if kind == QuestionType.LONG_TEXT:
-        return TextAreaField(label)
-    return StringField(label)
+        return TextAreaField(label, **ids)
+    return StringField(label, **ids)
 
 
 def _initial(question: Question, name: str, data: Mapping[str, Any]) -> Any:
@@ -146,6 +177,6 @@ def _initial(question: Question, name: str, data: Mapping[str, Any]) -> Any:
         return [str(code) for code in value]
     if question.type == QuestionType.CONSENT:
         return bool(value)
-    if name.endswith("_other") and name != question.name:
+    if name != question.name:  # "other" text
         return value
     return "" if value is None else str(value)

@@ -1,4 +1,9 @@
-"""Respondent pages at ``/s/<slug>``: no account, no IP, one session cookie."""
+"""Respondent pages at ``/s/<slug>``: no account, no IP, one session cookie.
+
+The session (Flask's signed cookie, 24 hours from the last request) holds, per
+survey slug, the id of the respondent's response and its resume code, so the code
+can be shown again on "continue later". Nothing else about the respondent is kept.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     g,
     redirect,
     render_template,
@@ -15,84 +21,323 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response as HttpResponse
 
-from fragebogen import validation
 from fragebogen.errors import AnswerError
 from fragebogen.model import text_direction
 
-from . import services
-from .forms import build_page_form, raw_answers
+from ..codes import format_code, normalise_code
+from ..extensions import limiter, login_manager
+from ..models import Response, ResponseStatus, Survey
+from . import district_map, services, texts
+from .forms import StartForm, build_page_form, field_of, has_field, raw_answers
 
 bp = Blueprint("teilnahme", __name__, url_prefix="/s")
 
 _SESSION_KEY = "responses"
+_ACTIONS = {"weiter": "forward", "zurueck": "back", "spaeter": "stay"}
 
 
-def _remembered(slug: str) -> int | None:
+# -- session ------------------------------------------------------------------
+
+
+def _remembered(slug: str) -> dict[str, Any]:
     value = session.get(_SESSION_KEY, {}).get(slug)
-    return int(value) if value is not None else None
+    return value if isinstance(value, dict) else {}
 
 
-def _remember(slug: str, response_id: int) -> None:
+def _remembered_response(survey: Survey) -> Response | None:
+    entry = _remembered(survey.slug)
+    response_id = entry.get("id")
+    if not isinstance(response_id, int):
+        return None
+    return services.response_for(survey, response_id)
+
+
+def _remember(slug: str, response_id: int, resume_code: str | None) -> None:
     responses = dict(session.get(_SESSION_KEY, {}))
-    responses[slug] = response_id
+    responses[slug] = {"id": response_id, "code": resume_code}
     session[_SESSION_KEY] = responses
     session.permanent = True
 
 
+def _forget_code(slug: str) -> None:
+    entry = _remembered(slug)
+    if entry.get("code"):
+        _remember(slug, entry["id"], None)
+
+
+# -- helpers --------------------------------------------------------------------
+
+
+def _start_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="teilnahme-start")
+
+
+def _code_limit() -> str:
+    return str(current_app.config["RESPONDENT_CODE_RATE_LIMIT"])
+
+
+def _wrong_code(response: HttpResponse) -> bool:
+    """Only failed code entries count against the rate limit."""
+    return response.status_code == 422
+
+
+def _use_language(language: str) -> None:
+    g.respondent_language = language
+
+
+def _render(template: str, status: int = 200, **context: Any) -> Any:
+    language = context["language"]
+    _use_language(language)
+    context.setdefault("direction", text_direction(language))
+    context.setdefault("languages", [])
+    context["_"] = texts.template_gettext(language)
+    context["page_language"] = language
+    context["format_day"] = texts.format_day
+    context["code_message"] = lambda reason: texts.code_message(reason, language)
+    return render_template(template, **context), status
+
+
+def _landing_language(survey: Survey) -> tuple[str, list[str]]:
+    languages = services.languages_of(survey)
+    language = request.values.get("sprache", "")
+    if language not in languages:
+        remembered = _remembered_response(survey)
+        language = remembered.language if remembered else languages[0]
+    return language, languages
+
+
+@bp.before_request
+def _respondent_request() -> None:
+    """Respondent pages are anonymous: they never load a staff account (so Flask-
+    Login's session protection sets no cookies here), and the session cookie lasts
+    24 hours from the last request from the very first page on."""
+    g._login_user = login_manager.anonymous_user()
+    if "_user_id" not in session:
+        session.permanent = True
+
+
+@bp.after_request
+def _respondent_headers(response: HttpResponse) -> HttpResponse:
+    """Answers are never cached, no referrer leaves the page, and the browser itself
+    refuses any request to another host (every asset is served by the app)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'none'; object-src 'none'"
+    )
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _expired(error: CSRFError) -> Any:
+    """A form sent after the session ended: explain, offer the resume code."""
+    survey = services.find_survey((request.view_args or {}).get("slug", ""))
+    if survey is None:
+        return render_template("errors/400.html", reason="csrf"), 400
+    language = services.languages_of(survey)[0]
+    return _render(
+        "teilnahme/expired.html",
+        400,
+        survey=survey,
+        questionnaire=services.questionnaire_of(survey.questionnaire_version),
+        language=language,
+    )
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many(error: TooManyRequests) -> Any:
+    survey = services.find_survey((request.view_args or {}).get("slug", ""))
+    if survey is None:
+        return render_template("errors/429.html", reason=None), 429
+    language, _languages = _landing_language(survey)
+    return _render(
+        "teilnahme/too_many.html",
+        429,
+        survey=survey,
+        questionnaire=services.questionnaire_of(survey.questionnaire_version),
+        language=language,
+    )
+
+
+# Wrong invitation and resume codes share one budget per client.
+_code_guesses = limiter.shared_limit(
+    _code_limit, scope="respondent-codes", methods=["POST"], deduct_when=_wrong_code
+)
+
+
+# -- landing ----------------------------------------------------------------------
+
+
 @bp.route("/<slug>", methods=["GET", "POST"])
+@_code_guesses
 def landing(slug: str) -> Any:
     survey = services.survey_or_404(slug)
-    questionnaire = services.questionnaire_of(survey.questionnaire_version)
-    languages = services.languages_of(survey)
-    language = request.args.get("sprache", languages[0])
-    if language not in languages:
-        language = languages[0]
-    g.respondent_language = language
-    form = FlaskForm()
-    response = services.response_for(survey, _remembered(slug))
+    language, languages = _landing_language(survey)
+    form = StartForm()
+    response = _remembered_response(survey)
+    code_problem: str | None = None
+    entered_code = request.values.get("code", "")[:100]
     if form.validate_on_submit():
-        chosen = request.form.get("language", language)
-        if response is None or response.status.value == "complete":
-            try:
-                response = services.start_response(survey, chosen)
-            except services.SurveyNotAvailableError:
-                return redirect(url_for(".landing", slug=slug))
-            _remember(slug, response.id)
-        return redirect(
-            url_for(".show_page", slug=slug, page_no=response.last_page + 1)
-        )
-    return render_template(
+        if response is not None and response.status == ResponseStatus.PARTIAL:
+            if "sprache" in request.args:  # a language chosen on the landing page
+                services.set_language(survey, response, language)
+            return _continue(survey, response)
+        start_code = _start_code_from_form()
+        try:
+            response = services.start_response(
+                survey, language, start_code, entered_code or None
+            )
+        except services.SurveyNotAvailableError:
+            return redirect(url_for(".landing", slug=slug, sprache=language))
+        except services.InvitationCodeError as error:
+            code_problem = error.reason
+        else:
+            if response.status == ResponseStatus.COMPLETE:
+                return redirect(url_for(".thanks", slug=slug))
+            _remember(slug, response.id, start_code)
+            return _continue(survey, response)
+    questionnaire = services.questionnaire_of(survey.questionnaire_version)
+    return _render(
         "teilnahme/landing.html",
+        422 if code_problem else 200,
         survey=survey,
         questionnaire=questionnaire,
         language=language,
         languages=languages,
-        direction=text_direction(language),
         unavailable=services.availability(survey),
+        needs_code=services.needs_code(survey),
+        accepts_code=services.accepts_code(survey),
+        code_problem=code_problem,
+        entered_code=entered_code,
+        minutes=services.estimated_minutes(survey),
         response=response,
         form=form,
+        start_token=_start_serializer().dumps(services.new_start_code()),
+        retention_months=current_app.config["RESPONSE_RETENTION_MONTHS"],
     )
+
+
+def _start_code_from_form() -> str:
+    """The start code the landing page was rendered with (signed, so only codes the
+    server made are accepted; a tampered token is a bad request)."""
+    try:
+        code = _start_serializer().loads(request.form.get("start", ""))
+    except BadSignature:
+        abort(400)
+    if not isinstance(code, str) or not services.is_code_shaped(code):
+        abort(400)
+    return code
+
+
+def _continue(survey: Survey, response: Response) -> Any:
+    page_index = services.nearest_relevant_page(response, response.last_page)
+    return redirect(url_for(".show_page", slug=survey.slug, page_no=page_index + 1))
+
+
+# -- resume -----------------------------------------------------------------------
+
+
+@bp.route("/<slug>/fortsetzen", methods=["GET", "POST"])
+@_code_guesses
+def resume(slug: str) -> Any:
+    """Continue a partial response with its resume code (on any device)."""
+    survey = services.survey_or_404(slug)
+    language, languages = _landing_language(survey)
+    form = FlaskForm()
+    entered = request.values.get("code", "")[:100]
+    wrong = False
+    if form.validate_on_submit():
+        try:
+            response = services.resume_response(survey, entered)
+        except services.ResumeCodeError:
+            wrong = True
+        else:
+            _remember(slug, response.id, normalise_code(entered))
+            return _continue(survey, response)
+    return _render(
+        "teilnahme/resume.html",
+        422 if wrong else 200,
+        survey=survey,
+        questionnaire=services.questionnaire_of(survey.questionnaire_version),
+        language=language,
+        languages=languages,
+        unavailable=services.availability(survey),
+        wrong=wrong,
+        entered=entered,
+        form=form,
+    )
+
+
+@bp.route("/<slug>/spaeter")
+def later(slug: str) -> Any:
+    """The resume code and link, shown after "continue later"."""
+    survey = services.survey_or_404(slug)
+    response = _remembered_response(survey)
+    if response is None:
+        return redirect(url_for(".landing", slug=slug))
+    if response.status == ResponseStatus.COMPLETE:
+        return redirect(url_for(".thanks", slug=slug))
+    code = _remembered(slug).get("code")
+    shown = format_code(code) if isinstance(code, str) else None
+    page_index = services.nearest_relevant_page(response, response.last_page)
+    return _render(
+        "teilnahme/later.html",
+        survey=survey,
+        questionnaire=services.questionnaire_of(response.questionnaire_version),
+        language=response.language,
+        code=shown,
+        resume_url=url_for(".resume", slug=slug, code=shown, _external=True)
+        if shown
+        else None,
+        continue_url=url_for(".show_page", slug=slug, page_no=page_index + 1),
+    )
+
+
+# -- pages --------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/sprache", methods=["POST"])
+def change_language(slug: str) -> Any:
+    survey = services.survey_or_404(slug)
+    response = _remembered_response(survey)
+    form = FlaskForm()
+    page_no = request.form.get("seite", "1")
+    target = int(page_no) if page_no.isdigit() and len(page_no) < 4 else 1
+    if response is None:
+        return redirect(url_for(".landing", slug=slug))
+    if form.validate_on_submit():
+        services.set_language(survey, response, request.form.get("language", ""))
+    return redirect(url_for(".show_page", slug=slug, page_no=max(target, 1)))
 
 
 @bp.route("/<slug>/seite/<int:page_no>", methods=["GET", "POST"])
 def show_page(slug: str, page_no: int) -> Any:
     survey = services.survey_or_404(slug)
-    response = services.response_for(survey, _remembered(slug))
+    response = _remembered_response(survey)
     if response is None:
         return redirect(url_for(".landing", slug=slug))
-    if response.status.value == "complete":
+    if response.status == ResponseStatus.COMPLETE:
         return redirect(url_for(".thanks", slug=slug))
-    questionnaire = services.questionnaire_of(response.questionnaire_version)
     page_index = page_no - 1
-    if (
-        not 0 <= page_index < len(questionnaire.pages)
-        or page_index > response.last_page
-    ):
+    if not services.page_is_reachable(response, page_index):
         abort(404)
+    relevant_index = services.nearest_relevant_page(response, page_index)
+    if relevant_index != page_index:
+        return redirect(url_for(".show_page", slug=slug, page_no=relevant_index + 1))
+    if services.availability(survey) is not None:
+        return redirect(url_for(".landing", slug=slug))
+    questionnaire = services.questionnaire_of(response.questionnaire_version)
     page = questionnaire.pages[page_index]
     language = response.language
-    g.respondent_language = language
+    _use_language(language)
     fallback = questionnaire.default_language
     districts = services.district_choices(survey)
     submitted = request.method == "POST"
@@ -104,58 +349,77 @@ def show_page(slug: str, page_no: int) -> Any:
         data=response.answers,
         formdata=request.form if submitted else None,
     )
-    problems: list[Any] = []
+    problems: list[texts.ShownProblem] = []
+    action = _ACTIONS.get(request.form.get("_aktion", "weiter"), "forward")
     if submitted and form.validate():
         try:
-            following = services.save_page(
-                survey, response, page_index, raw_answers(form, page)
+            target = services.save_page(
+                survey, response, page_index, raw_answers(form, page), action
             )
         except AnswerError as error:
-            problems = list(error.problems)
+            problems = texts.shown_problems(
+                error.problems, page, form, language, fallback
+            )
             for problem in problems:
-                if problem.place in form:
-                    form[problem.place].errors = [problem.message]
+                if has_field(form, problem.field):
+                    field_of(form, problem.field).errors = [problem.message]
+        except services.IncompleteResponseError as error:
+            return redirect(
+                url_for(
+                    ".show_page", slug=slug, page_no=error.page_index + 1, fehlt="1"
+                )
+            )
         except services.SurveyNotAvailableError:
             return redirect(url_for(".landing", slug=slug))
         else:
-            if following is None:
+            if target is None:
+                _forget_code(slug)
                 return redirect(url_for(".thanks", slug=slug))
-            return redirect(url_for(".show_page", slug=slug, page_no=following + 1))
-    previous = validation.previous_page_index(
-        questionnaire, page_index, response.answers
+            if action == "stay":
+                return redirect(url_for(".later", slug=slug))
+            return redirect(url_for(".show_page", slug=slug, page_no=target + 1))
+    previous = services.previous_page(response, page_index)
+    district_question = next(
+        (q for q in page.questions if q.type.value == "district"), None
     )
-    status = 422 if submitted else 200
-    return (
-        render_template(
-            "teilnahme/show_page.html",
-            survey=survey,
-            questionnaire=questionnaire,
-            page=page,
-            page_no=page_no,
-            page_count=len(questionnaire.pages),
-            previous_no=None if previous is None else previous + 1,
-            form=form,
-            problems=problems,
-            language=language,
-            fallback=fallback,
-            direction=text_direction(language),
-        ),
-        status,
+    return _render(
+        "teilnahme/show_page.html",
+        422 if submitted else 200,
+        survey=survey,
+        questionnaire=questionnaire,
+        page=page,
+        page_no=page_no,
+        progress=services.progress(questionnaire, page_index, response.answers),
+        previous_no=None if previous is None else previous + 1,
+        back_failed=submitted and action == "back",
+        incomplete=request.args.get("fehlt") == "1" and not submitted,
+        form=form,
+        field_of=field_of,
+        problems=problems,
+        language=language,
+        languages=services.languages_of(survey),
+        fallback=fallback,
+        districts=districts,
+        district_map=district_map.map_for(survey.district_layer_id)
+        if district_question is not None and survey.district_layer_id is not None
+        else None,
+        district_search=district_map.search_entries(
+            districts, services.street_directory(survey)
+        )
+        if district_question is not None
+        else None,
     )
 
 
 @bp.route("/<slug>/danke")
 def thanks(slug: str) -> Any:
     survey = services.survey_or_404(slug)
-    response = services.response_for(survey, _remembered(slug))
-    if response is None or response.status.value != "complete":
+    response = _remembered_response(survey)
+    if response is None or response.status != ResponseStatus.COMPLETE:
         return redirect(url_for(".landing", slug=slug))
-    questionnaire = services.questionnaire_of(response.questionnaire_version)
-    g.respondent_language = response.language
-    return render_template(
+    return _render(
         "teilnahme/thanks.html",
         survey=survey,
-        questionnaire=questionnaire,
+        questionnaire=services.questionnaire_of(response.questionnaire_version),
         language=response.language,
-        direction=text_direction(response.language),
     )
