@@ -1,0 +1,230 @@
+"""The designer in a real browser: build a questionnaire from scratch, publish it,
+field it on the Hamburg layer with invitation codes, answer it once with a code and
+see the response in the monitoring view."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from umfrage.extensions import db
+from umfrage.models import (
+    InvitationCode,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    Survey,
+    VersionStatus,
+    local_today,
+)
+
+pytestmark = pytest.mark.browser
+
+SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
+
+
+def _shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def _add_question(page: Any, kind: str, name: str, label: str) -> None:
+    page.get_by_label("Fragetyp").select_option(kind)
+    page.get_by_label("Variablenname").fill(name)
+    page.get_by_label("Fragetext").fill(label)
+    page.get_by_role("button", name="Frage hinzufügen").click()
+    assert re.search(r"/frage/\d+$", page.url), page.url
+
+
+def test_designer_builds_publishes_fields_and_monitors(
+    app: Flask, live_server: str, browser_page: Any
+) -> None:
+    add_staff(app)
+    add_demo(app)  # the Hamburg layer (and the demo survey)
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.on("dialog", lambda dialog: dialog.accept())
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+
+    page.goto(f"{live_server}/anmelden")
+    page.get_by_label("Benutzername").fill("gestaltung")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+    # a new questionnaire
+    page.get_by_role("link", name="Neuer Fragebogen").click()
+    page.get_by_label("Titel").fill("Elternbefragung Kita <2026>")
+    page.get_by_label("Kurzname").fill("eltern_kita")
+    page.get_by_label("Sprachen").fill("de")
+    page.get_by_role("button", name="Fragebogen anlegen").click()
+    overview = page.url
+
+    # page 1: a Likert matrix and a yes/no question
+    page.get_by_label("Überschrift").fill("Zufriedenheit")
+    page.get_by_label("Name der Seite").fill("zufriedenheit")
+    page.get_by_role("button", name="Seite hinzufügen").click()
+    page_one = page.url
+    _add_question(page, "likert_matrix", "zufr", "Wie zufrieden sind Sie mit …")
+    page.get_by_label("Text der Zeile 1 (de)").fill("der Kita")
+    page.get_by_role("button", name="Zeile hinzufügen").click()
+    page.get_by_label("Text der Zeile 2 (de)").fill("den Spielplätzen")
+    page.get_by_label("Pflichtfrage").check()
+    page.get_by_role("button", name="Frage speichern").click()
+    _shot(page, "designer-matrix")
+    assert page.locator("#items tbody tr").count() == 2
+    assert page.get_by_text("Keine Probleme gefunden.").is_visible()
+
+    page.goto(page_one)
+    _add_question(page, "single_choice", "kinder", "Haben Sie Kinder unter 6 Jahren?")
+    page.get_by_role("button", name="Option hinzufügen").click()
+    page.get_by_role("button", name="Option hinzufügen").click()
+    page.get_by_label("Wert der Option 1").fill("ja")
+    page.get_by_label("Beschriftung der Option 1 (de)").fill("Ja")
+    page.get_by_label("Wert der Option 2").fill("nein")
+    page.get_by_label("Beschriftung der Option 2 (de)").fill("Nein")
+    page.get_by_role("button", name="Frage speichern").click()
+    # reorder without JavaScript-only tricks: the second option moves up and back
+    page.get_by_role("button", name="Option 2 nach oben").click()
+    assert page.get_by_label("Wert der Option 1").input_value() == "nein"
+    page.get_by_role("button", name="Option 1 nach unten").click()
+    assert page.get_by_label("Wert der Option 1").input_value() == "ja"
+
+    # page 2: the district and a question shown only to parents of small children
+    page.goto(overview)
+    page.get_by_label("Überschrift").fill("Wohnort")
+    page.get_by_label("Name der Seite").fill("wohnort")
+    page.get_by_role("button", name="Seite hinzufügen").click()
+    _add_question(page, "district", "sozialraum", "In welchem Stadtteil wohnen Sie?")
+    page.get_by_label("Pflichtfrage").check()
+    page.get_by_role("button", name="Frage speichern").click()
+    page.get_by_role("link", name=re.compile("Seite 2")).first.click()
+    _add_question(page, "long_text", "wunsch", "Was wünschen Sie sich von der Kita?")
+    relevant = page.get_by_label("Filter: Frage nur zeigen, wenn …")
+    relevant.fill("selected(${kinder}, 'ja'")
+    # immediate feedback from the validation endpoint while typing
+    feedback = page.locator("#relevant-pruefung")
+    feedback.filter(has_text="Stelle").wait_for()
+    page.get_by_role("button", name="Frage speichern").click()
+    assert page.locator(".field-error", has_text="Stelle").first.is_visible()
+    _shot(page, "designer-expression-error")
+    relevant.fill("selected(${kinder}, 'ja')")
+    feedback.filter(has_text="in Ordnung").wait_for()
+    page.get_by_role("button", name="Frage speichern").click()
+    assert page.get_by_label("Filter: Frage nur zeigen, wenn …").input_value() == (
+        "selected(${kinder}, 'ja')"
+    )
+
+    # preview page 1 as a respondent (nothing stored)
+    page.goto(overview)
+    page.get_by_role("link", name="Vorschau").first.click()
+    assert page.locator("fieldset.matrix").count() == 1
+    _shot(page, "designer-preview")
+
+    # publish
+    page.goto(overview)
+    assert page.get_by_text("Keine Probleme gefunden.").is_visible()
+    page.get_by_role("button", name="Version 1 veröffentlichen").click()
+    assert page.get_by_text("Version 1 ist veröffentlicht und kann nicht").is_visible()
+    _shot(page, "designer-published")
+
+    # a survey on the Hamburg layer, invitation codes only
+    page.get_by_role("link", name="Befragung anlegen").click()
+    page.get_by_label("Titel der Befragung").fill("Elternbefragung Kita 2026")
+    page.get_by_label("Adresse: /s/…").fill("eltern-2026")
+    page.get_by_label("Gebietsgliederung").select_option(label="Hamburg – Stadtteile")
+    today = local_today()
+    page.get_by_label("Feldzeit von").fill(today.isoformat())
+    page.get_by_label("Feldzeit bis").fill((today + timedelta(days=30)).isoformat())
+    page.get_by_label("Nur mit Einladungscode").check()
+    page.get_by_label("Antworten löschen am").fill(
+        (today + timedelta(days=400)).isoformat()
+    )
+    page.get_by_role("button", name="Befragung anlegen").click()
+    page.get_by_role("button", name="Befragung öffnen").click()
+    assert page.locator("#survey-status").inner_text() == "Im Feld"
+
+    # three codes, each file downloadable once
+    page.get_by_role("link", name="Einladungscodes").click()
+    page.get_by_label("Anzahl der Codes").fill("3")
+    page.get_by_role("button", name="Codes erzeugen").click()
+    with page.expect_download() as listed:
+        page.get_by_role("button", name="Liste (CSV)").click()
+    rows = list(
+        csv.DictReader(
+            io.StringIO(Path(listed.value.path()).read_text(encoding="utf-8-sig")),
+            delimiter=";",
+        )
+    )
+    assert len(rows) == 3
+    with page.expect_download() as printed:
+        page.get_by_role("button", name="Briefe (PDF)").click()
+    assert Path(printed.value.path()).read_bytes().startswith(b"%PDF")
+    page.reload()
+    assert page.get_by_text("nicht mehr abrufbar").is_visible()
+    _shot(page, "designer-codes")
+
+    # a respondent follows the QR link, which brings the code along
+    link = rows[0]["link"]
+    assert link.startswith(f"{live_server}/s/eltern-2026?code=")
+    respondent = page.context.browser.new_context(
+        viewport={"width": 390, "height": 844}
+    )
+    answer = respondent.new_page()
+    answer.goto(link)
+    answer.get_by_role("button", name="Befragung starten").click()
+    for fieldset in answer.locator("fieldset.matrix-item").all():
+        fieldset.locator("input[type=radio]").nth(3).check()
+    answer.get_by_label("Ja", exact=True).check()
+    answer.get_by_role("button", name="Weiter").click()
+    answer.get_by_label("Gebiet aus der Liste wählen").select_option(label="Hamm")
+    answer.get_by_label("Was wünschen Sie sich von der Kita?").fill(
+        "Längere Öffnungszeiten"
+    )
+    answer.get_by_role("button", name="Weiter").click()
+    assert "/danke" in answer.url, answer.content()[:2000]
+    respondent.close()
+
+    with app.app_context():
+        survey = db.session.execute(
+            sa.select(Survey).where(Survey.slug == "eltern-2026")
+        ).scalar_one()
+        response = db.session.execute(
+            sa.select(Response).where(Response.survey_id == survey.id)
+        ).scalar_one()
+        assert response.status == ResponseStatus.COMPLETE
+        assert response.answers["wunsch"] == "Längere Öffnungszeiten"
+        assert response.questionnaire_version_id == survey.questionnaire_version_id
+        version = db.session.get(QuestionnaireVersion, survey.questionnaire_version_id)
+        assert version is not None
+        assert version.status == VersionStatus.PUBLISHED
+        used = db.session.execute(
+            sa.select(sa.func.count()).where(
+                InvitationCode.survey_id == survey.id, InvitationCode.used.is_(True)
+            )
+        ).scalar_one()
+        assert used == 1
+        survey_id = survey.id
+
+    # the designer sees the response in the monitoring view
+    page.goto(f"{live_server}/gestaltung/umfrage/{survey_id}")
+    assert page.locator("#total-complete").inner_text() == "1"
+    hamm = page.locator(
+        "#returns-by-district tr",
+        has=page.locator("th", has_text=re.compile(r"^Hamm$")),
+    )
+    assert hamm.locator("td.num").first.inner_text() == "1"
+    assert page.locator("#responses-per-day tbody tr").count() == 1
+    _shot(page, "designer-monitor")
+    assert all(url.startswith(live_server) for url in requested), requested
