@@ -1,19 +1,322 @@
-"""Analyst area: surveys ready for analysis (weighting and reports follow)."""
+"""Analyst area: weighting set-up with diagnostics, findings per district (table,
+chart, map), PDF reports and data exports."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from auswertung.export import format_ci, format_estimate
 
 from ..auth import role_required
 from ..models import Role
-from . import services
+from . import analysis, forms, services, svg
+from .analysis import SetupError
 
 bp = Blueprint("berichte", __name__, url_prefix="/berichte")
+
+BAD_REQUEST = 400
 
 
 @bp.route("/")
 @role_required(Role.ANALYST)
 def index() -> Any:
-    return render_template("berichte/index.html", summaries=services.survey_summaries())
+    return render_template("berichte/index.html", overviews=services.survey_overviews())
+
+
+@bp.route("/<int:survey_id>/")
+@role_required(Role.ANALYST)
+def show_survey(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    state = services.weighting_state(survey)
+    return render_template(
+        "berichte/show_survey.html",
+        survey=survey,
+        state=state,
+        districts=state.data.districts,
+        district_rows=services.district_rows(survey, state.data),
+    )
+
+
+# -- weighting --------------------------------------------------------------------
+
+
+def _weighting_page(
+    survey_id: int,
+    form: forms.WeightingForm | None = None,
+    upload_form: forms.MarginsUploadForm | None = None,
+    problems: list[tuple[str, str]] | None = None,
+    status: int = 200,
+) -> Any:
+    survey = services.survey_or_404(survey_id)
+    state = services.weighting_state(survey)
+    setup = state.setup
+    if form is None:
+        form = forms.WeightingForm(
+            data={
+                "method": setup.method if setup else "poststratify",
+                "source": setup.source if setup else "layer",
+                "mappings": analysis.mappings_text(setup.mappings) if setup else "",
+                "cross_with_district": setup.cross_with_district if setup else True,
+                "lower_bound": _decimal(setup.lower_bound) if setup else "",
+                "upper_bound": _decimal(setup.upper_bound) if setup else "",
+                "min_cell_size": setup.min_cell_size if setup else 5,
+                "collapse": analysis.collapse_text(setup.collapse) if setup else "",
+            }
+        )
+    return (
+        render_template(
+            "berichte/edit_weighting.html",
+            survey=survey,
+            state=state,
+            form=form,
+            upload_form=upload_form or forms.MarginsUploadForm(),
+            action_form=forms.ActionForm(),
+            problems=problems or [],
+            questions=services.choice_questions(state.data.questionnaire),
+            population_levels=services.population_levels(survey),
+            district_names={d.code: d.name for d in state.data.districts},
+            histogram=svg.histogram_svg(
+                state.weighted.diagnosis.histogram, "histogramm-titel"
+            ),
+        ),
+        status,
+    )
+
+
+def _decimal(value: float | None) -> str:
+    return "" if value is None else f"{value:g}".replace(".", ",")
+
+
+@bp.route("/<int:survey_id>/gewichtung", methods=["GET", "POST"])
+@role_required(Role.ANALYST)
+def edit_weighting(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    if request.method == "GET":
+        return _weighting_page(survey_id)
+    form = forms.WeightingForm()
+    if not form.validate_on_submit():
+        return _weighting_page(survey_id, form=form, status=BAD_REQUEST)
+    try:
+        services.save_weighting_setup(
+            survey,
+            {
+                "method": form.method.data,
+                "source": form.source.data,
+                "mappings": form.mappings.data,
+                "cross_with_district": form.cross_with_district.data,
+                "lower_bound": form.lower_bound.data,
+                "upper_bound": form.upper_bound.data,
+                "min_cell_size": form.min_cell_size.data,
+                "collapse": form.collapse.data,
+            },
+            current_user.id,
+        )
+    except SetupError as error:
+        _attach(form, error)
+        return _weighting_page(
+            survey_id, form=form, problems=error.problems, status=BAD_REQUEST
+        )
+    flash(
+        _("Die Gewichtung ist gespeichert. Bitte die Diagnose prüfen und bestätigen.")
+    )
+    return redirect(url_for(".edit_weighting", survey_id=survey_id) + "#diagnose")
+
+
+def _attach(form: Any, error: SetupError) -> None:
+    for name, message in error.problems:
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            errors = list(field.errors)
+            errors.append(message)
+            field.errors = errors
+
+
+@bp.route("/<int:survey_id>/gewichtung/randverteilungen", methods=["POST"])
+@role_required(Role.ANALYST)
+def upload_margins(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    upload_form = forms.MarginsUploadForm()
+    if not upload_form.validate_on_submit():
+        return _weighting_page(survey_id, upload_form=upload_form, status=BAD_REQUEST)
+    upload = upload_form.file.data
+    try:
+        services.store_margins(
+            survey,
+            upload.filename or "randverteilungen.csv",
+            upload.read(),
+            current_user.id,
+        )
+    except SetupError as error:
+        _attach(upload_form, error)
+        return _weighting_page(
+            survey_id,
+            upload_form=upload_form,
+            problems=error.problems,
+            status=BAD_REQUEST,
+        )
+    flash(_("Die Randverteilungen sind übernommen."))
+    return redirect(url_for(".edit_weighting", survey_id=survey_id) + "#diagnose")
+
+
+@bp.route("/<int:survey_id>/gewichtung/zusammenlegen", methods=["POST"])
+@role_required(Role.ANALYST)
+def apply_collapse(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(BAD_REQUEST)
+    try:
+        merged = services.apply_collapse_suggestion(survey, current_user.id)
+    except SetupError as error:
+        return _weighting_page(survey_id, problems=error.problems, status=BAD_REQUEST)
+    flash(
+        _(
+            "%(count)d Sozialräume werden für die Gewichtung zusammengelegt.",
+            count=merged,
+        )
+    )
+    return redirect(url_for(".edit_weighting", survey_id=survey_id) + "#diagnose")
+
+
+@bp.route("/<int:survey_id>/gewichtung/bestaetigen", methods=["POST"])
+@role_required(Role.ANALYST)
+def confirm_weighting(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(BAD_REQUEST)
+    try:
+        services.confirm_weighting(survey, current_user.id)
+    except SetupError as error:
+        return _weighting_page(survey_id, problems=error.problems, status=BAD_REQUEST)
+    flash(_("Die Gewichtung wird jetzt für alle Ergebnisse verwendet."))
+    return redirect(url_for(".show_findings", survey_id=survey_id))
+
+
+# -- findings ---------------------------------------------------------------------
+
+
+@bp.route("/<int:survey_id>/ergebnisse")
+@role_required(Role.ANALYST)
+def show_findings(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    definitions = services.indicators(survey)
+    key = request.args.get("indikator")
+    chosen = next((d for d in definitions if d.key == key), None)
+    if key is not None and chosen is None:
+        abort(404)
+    if chosen is None and definitions:
+        chosen = definitions[0]
+    state = services.weighting_state(survey)
+    table = services.findings(state, [chosen])[0] if chosen else None
+    drawn, _outline = services.map_data(survey) if table else (None, None)
+    return render_template(
+        "berichte/show_findings.html",
+        survey=survey,
+        state=state,
+        definitions=definitions,
+        chosen=chosen,
+        table=table,
+        chart=svg.chart_svg(table, "grafik-titel") if table else None,
+        map=svg.map_svg(drawn, table, "karte-titel") if table and drawn else None,
+        legend=svg.map_legend(table) if table else [],
+        fmt=format_estimate,
+        fmt_ci=format_ci,
+        min_n=services.min_n(),
+    )
+
+
+# -- downloads --------------------------------------------------------------------
+
+
+def _download(content: bytes, filename: str, media_type: str) -> Response:
+    response = Response(content, mimetype=media_type.split(";")[0])
+    if "charset" in media_type:
+        response.headers["Content-Type"] = media_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "befragung"
+
+
+@bp.route("/<int:survey_id>/bericht.pdf")
+@role_required(Role.ANALYST)
+def city_report(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    return _download(
+        services.city_report_pdf(survey),
+        f"{_slug(survey.slug)}-bericht.pdf",
+        "application/pdf",
+    )
+
+
+@bp.route("/<int:survey_id>/profile.pdf")
+@role_required(Role.ANALYST)
+def district_profiles(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    return _download(
+        services.district_profiles_pdf(survey),
+        f"{_slug(survey.slug)}-profile.pdf",
+        "application/pdf",
+    )
+
+
+@bp.route("/<int:survey_id>/profil/<int:district_id>.pdf")
+@role_required(Role.ANALYST)
+def district_profile(survey_id: int, district_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    district = services.district_or_404(survey, district_id)
+    return _download(
+        services.district_profiles_pdf(survey, district.code),
+        f"{_slug(survey.slug)}-profil-{_slug(district.code)}.pdf",
+        "application/pdf",
+    )
+
+
+@bp.route("/<int:survey_id>/export")
+@role_required(Role.ANALYST)
+def export_responses(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    kind = request.args.get("format", "csv")
+    if kind not in services.EXPORT_FORMATS:
+        abort(404)
+    media_type, extension = services.MEDIA_TYPES[kind]
+    suffix = {"csv-excel": "-excel", "codebook": "-codebuch"}.get(kind, "")
+    return _download(
+        services.export_file(survey, kind, current_user.id),
+        f"{_slug(survey.slug)}-antworten{suffix}.{extension}"
+        if kind != "codebook"
+        else f"{_slug(survey.slug)}-codebuch.{extension}",
+        media_type,
+    )
+
+
+@bp.route("/<int:survey_id>/ergebnistabelle")
+@role_required(Role.ANALYST)
+def export_findings(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    kind = request.args.get("format", "csv")
+    if kind not in services.FINDINGS_FORMATS:
+        abort(404)
+    media_type, extension = services.MEDIA_TYPES[kind]
+    suffix = "-excel" if kind == "csv-excel" else ""
+    return _download(
+        services.findings_file(survey, kind),
+        f"{_slug(survey.slug)}-ergebnisse{suffix}.{extension}",
+        media_type,
+    )

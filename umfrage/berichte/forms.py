@@ -1,0 +1,78 @@
+"""Analyst forms (all CSRF-protected)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+
+class WeightingForm(FlaskForm):
+    """The weighting set-up; ``services.save_weighting_setup`` checks the content."""
+
+    method = RadioField(
+        _l("Verfahren"),
+        choices=[
+            SelectChoice(
+                "poststratify", _l("Nachschichtung (Zellen: Sozialraum × Merkmal)")
+            ),
+            SelectChoice(
+                "rake", _l("Raking (Randverteilungen nacheinander angepasst)")
+            ),
+            SelectChoice("none", _l("Keine Gewichtung")),
+        ],
+        default="poststratify",
+        validators=[InputRequired()],
+    )
+    source = RadioField(
+        _l("Bevölkerungszahlen"),
+        choices=[
+            SelectChoice("layer", _l("Bevölkerungstabelle des Gebietslayers")),
+            SelectChoice("upload", _l("Hochgeladene Randverteilungen (CSV)")),
+        ],
+        default="layer",
+        validators=[InputRequired()],
+    )
+    mappings = TextAreaField(
+        _l("Zuordnung von Fragen zu Bevölkerungsmerkmalen"),
+        validators=[Optional(), Length(max=5000)],
+    )
+    cross_with_district = BooleanField(
+        _l("Merkmale mit dem Sozialraum kreuzen"), default=True
+    )
+    lower_bound = StringField(
+        _l("Untere Grenze des Gewichtungsfaktors"),
+        validators=[Optional(), Length(max=20)],
+    )
+    upper_bound = StringField(
+        _l("Obere Grenze des Gewichtungsfaktors"),
+        validators=[Optional(), Length(max=20)],
+    )
+    min_cell_size = IntegerField(
+        _l("Mindestzahl Antworten je Gewichtungszelle"),
+        default=5,
+        validators=[InputRequired(), NumberRange(min=1, max=1000)],
+    )
+    collapse = TextAreaField(
+        _l("Zusammengelegte Stufen"), validators=[Optional(), Length(max=20000)]
+    )
+
+
+class MarginsUploadForm(FlaskForm):
+    file = FileField(
+        _l("Randverteilungen (CSV: variable,level,population_total)"),
+        validators=[FileRequired(_l("Bitte eine CSV-Datei wählen."))],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (confirm, take over suggestion)."""
