@@ -31,7 +31,7 @@ def main() -> int:
             "--sort-output",
             "-o",
             str(POT),
-            "umfrage",
+            ".",
         ],
         cwd=ROOT,
         check=True,

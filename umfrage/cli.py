@@ -90,6 +90,22 @@ def demo_command(
         _serve(host, port, f"/s/{result.survey_slug}")
 
 
+@main.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Antworten von Befragungen löschen, deren Löschdatum erreicht ist."""
+    from .gestaltung.services import purge_expired_responses
+
+    done = purge_expired_responses()
+    for survey, count in done:
+        click.echo(
+            f"Befragung /s/{survey.slug} (Löschdatum {survey.deletion_date}): "
+            f"{count} Antworten gelöscht."
+        )
+    if not done:
+        click.echo("Keine Befragung hat ihr Löschdatum erreicht.")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -115,3 +131,69 @@ def _safe_url() -> str:
 
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     return url.render_as_string(hide_password=True)
+
+
+# --- Reports and exports (issue 7, analysts) ---------------------------------------
+
+
+def _analysis_survey(reference: str) -> Any:
+    from .berichte.services import find_survey
+
+    survey = find_survey(reference)
+    if survey is None:
+        raise click.UsageError(
+            f"Keine Befragung mit der Nummer oder Kennung {reference!r}."
+        )
+    return survey
+
+
+@main.command("report")
+@click.option("--survey", "reference", required=True, help="Nummer oder Kennung (slug)")
+@click.option(
+    "--pdf", "out", required=True, type=click.Path(dir_okay=False), help="Zieldatei"
+)
+@click.option("--district", default=None, help="Profil eines Sozialraums (Code)")
+@click.option("--all-districts", is_flag=True, help="Alle Sozialraum-Profile")
+@with_appcontext
+def report_command(
+    reference: str, out: str, district: str | None, all_districts: bool
+) -> None:
+    """Stadtbericht oder Sozialraum-Profile als PDF schreiben."""
+    from .berichte import services
+
+    if district and all_districts:
+        raise click.UsageError("--district und --all-districts schließen sich aus.")
+    survey = _analysis_survey(reference)
+    if all_districts:
+        content = services.district_profiles_pdf(survey)
+    elif district:
+        try:
+            content = services.district_profiles_pdf(survey, district)
+        except LookupError:
+            raise click.UsageError(
+                f"Den Sozialraum {district!r} gibt es in dieser Befragung nicht."
+            ) from None
+    else:
+        content = services.city_report_pdf(survey)
+    Path(out).write_bytes(content)
+    click.echo(f"{out} geschrieben ({len(content)} Bytes).")
+
+
+@main.command("export")
+@click.option("--survey", "reference", required=True, help="Nummer oder Kennung (slug)")
+@click.option(
+    "--format",
+    "kind",
+    required=True,
+    type=click.Choice(["csv", "csv-excel", "xlsx", "sav", "dta", "codebook"]),
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_command(reference: str, kind: str, out: str) -> None:
+    """Antworten mit Gewichten (oder das Codebuch) exportieren."""
+    from .berichte import services
+
+    survey = _analysis_survey(reference)
+    content = services.export_file(survey, kind, None)
+    Path(out).write_bytes(content)
+    click.echo(f"{out} geschrieben ({len(content)} Bytes).")

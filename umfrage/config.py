@@ -22,7 +22,11 @@ class DefaultConfig:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=24)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False
+    # Cookies only over HTTPS. None means automatic: on, except in debug or testing
+    # mode and on the built-in server of ``umfrage demo``/``serve``/``run`` (plain
+    # http on one's own machine). UMFRAGE_SESSION_COOKIE_SECURE=true/false decides
+    # explicitly (e.g. ``false`` for gunicorn without TLS in a closed network).
+    SESSION_COOKIE_SECURE: bool | None = None
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = "de"
@@ -35,6 +39,32 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     OPERATOR_NAME = "Stadt Musterstadt, Jugendamt"
     CONTACT_EMAIL = "umfrage@example.org"
+    # Invitation codes (designer): most codes per batch, and how long the two
+    # one-time downloads (CSV, PDF letters) stay possible before the batch's seed
+    # is erased and the codes can never be shown again.
+    INVITATION_BATCH_LIMIT = 5000
+    INVITATION_DOWNLOAD_HOURS = 24
+    # Respondent side (issue 5) -------------------------------------------------
+    # Wrong invitation or resume codes per client (address hashed, see extensions).
+    RESPONDENT_CODE_RATE_LIMIT = "20 per 10 minutes"
+    # Stated in the privacy notice: answers are deleted at the latest this many
+    # months after the end of the field period.
+    RESPONSE_RETENTION_MONTHS = 24
+    # Contact of the data protection officer (privacy notice); empty: not shown.
+    DATA_PROTECTION_OFFICER = ""
+    # Accessibility statement (BITV 2.0): date of the last review, feedback contact
+    # (default CONTACT_EMAIL) and the enforcement body (Schlichtungsstelle).
+    ACCESSIBILITY_REVIEWED_ON = "2026-11-26"
+    ACCESSIBILITY_CONTACT_EMAIL = ""
+    ACCESSIBILITY_ENFORCEMENT_NAME = (
+        "Schlichtungsstelle nach dem Behindertengleichstellungsgesetz (BGG)"
+    )
+    ACCESSIBILITY_ENFORCEMENT_URL = "https://www.schlichtungsstelle-bgg.de"
+    # District layers (admin, issue 6) -------------------------------------------
+    # Where uploaded districts may lie after reprojection to WGS84 (west, south,
+    # east, north in degrees): Germany with a margin. Catches a wrong or swapped
+    # coordinate system; widen it for municipalities elsewhere.
+    DISTRICT_BOUNDS = (5.0, 46.5, 16.0, 55.5)
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
@@ -53,6 +83,25 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    _secure_cookies(app)
+
+
+def _secure_cookies(app: Flask) -> None:
+    """Resolve the automatic ``SESSION_COOKIE_SECURE`` (see ``DefaultConfig``)."""
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = not (
+            app.debug or app.testing or _builtin_server()
+        )
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
+
+
+def _builtin_server() -> bool:
+    """True inside ``umfrage demo``, ``serve`` or ``run``: Werkzeug's own server
+    speaks plain http, so a Secure cookie would never come back to it."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name in {"demo", "serve", "run"}
 
 
 def normalise_database_url(url: str) -> str:

@@ -248,6 +248,17 @@ class Survey(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utc_now
     )
+    # Shown on the respondent landing page (issue 5); None: the configured default
+    # (OPERATOR_NAME, CONTACT_EMAIL) or, for the duration, an estimate.
+    operator_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    # Survey-specific privacy text per language ({"de": "...", "en": "..."}), shown
+    # in the privacy box in addition to the standard notice.
+    privacy_notice: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # Retention (issue 6): ``umfrage purge`` deletes the survey's responses on and
+    # after this date.
+    deletion_date: Mapped[date | None] = mapped_column(Date)
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     district_layer: Mapped[DistrictLayer | None] = relationship()
@@ -266,6 +277,10 @@ class InvitationCode(db.Model):  # type: ignore[name-defined,misc]
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
     used: Mapped[bool] = mapped_column(Boolean, default=False)
     created_on: Mapped[date] = mapped_column(Date, default=local_today)
+    # The batch the code was generated in (designer downloads, withdrawal).
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation_batch.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Response(db.Model):  # type: ignore[name-defined,misc]
@@ -294,6 +309,9 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     last_page: Mapped[int] = mapped_column(Integer, default=0)
     started_on: Mapped[date] = mapped_column(Date)
     completed_on: Mapped[date | None] = mapped_column(Date)
+    # Keyed hash of the resume code (``umfrage.codes.hash_code(code, SECRET_KEY,
+    # "resume")``) while the response is partial; cleared when it completes.
+    resume_code_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
 
     survey: Mapped[Survey] = relationship()
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
@@ -334,3 +352,131 @@ class AuditLog(db.Model):  # type: ignore[name-defined,misc]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     user: Mapped[User | None] = relationship()
+
+
+# --- Designer: invitation code batches (issue 6) ----------------------------------
+
+
+class InvitationBatch(db.Model):  # type: ignore[name-defined,misc]
+    """A batch of invitation codes generated together.
+
+    The codes are never stored: only a random ``seed`` from which they are derived
+    with the app's secret key (HMAC). Each of the two downloads (CSV, PDF letters)
+    works once; the seed is erased when both are done or at ``expires_at``,
+    whichever comes first, so the codes cannot be shown again.
+    """
+
+    __tablename__ = "invitation_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    size: Mapped[int] = mapped_column(Integer)
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("district.id", ondelete="SET NULL")
+    )
+    per_district: Mapped[bool] = mapped_column(Boolean, default=False)
+    seed: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    csv_downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pdf_downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    survey: Mapped[Survey] = relationship()
+    district: Mapped[District | None] = relationship()
+
+
+# --- Admin: street directory and staged layer uploads (issue 6) --------------------
+
+
+class Street(db.Model):  # type: ignore[name-defined,misc]
+    """A street of a layer's street directory and one district it lies in; a long
+    street has one row per district it crosses."""
+
+    __tablename__ = "street"
+    __table_args__ = (UniqueConstraint("layer_id", "name", "district_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("district_layer.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("district.id", ondelete="CASCADE"), index=True
+    )
+
+    district: Mapped[District] = relationship()
+
+
+class LayerUpload(db.Model):  # type: ignore[name-defined,misc]
+    """A district layer file, checked and reprojected to WGS84, waiting for its
+    admin to choose the id and name properties (upload → preview → confirm).
+
+    Kept in the database so that any worker can finish the import; at most one per
+    admin, removed on confirm or discard, stale ones after a day. ``content`` is
+    ``umfrage.verwaltung.geodata.LayerFile.to_data()``.
+    """
+
+    __tablename__ = "layer_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# --- Analyst: weighting set-up per survey (issue 7) ---------------------------------
+
+
+class WeightingSetup(db.Model):  # type: ignore[name-defined,misc]
+    """How a survey's responses are weighted to the population (one per survey).
+
+    ``mappings`` maps questionnaire variables to population variables with a code
+    mapping: ``[{"question": "haushaltstyp", "variable": "family_type", "codes":
+    {"1": "couple_family", "3": "couple_family", "2": "single_parent"}}]``.
+    ``margins`` holds uploaded population totals (``[{"variable", "level",
+    "population_total"}]``) when ``source`` is ``upload``; ``collapse`` merges
+    levels before weighting (``{"district": {"0105": "0104"}}``). Findings use the
+    weights only once an analyst has looked at the diagnostics and ``confirmed``
+    the set-up; every change clears ``confirmed``.
+    """
+
+    __tablename__ = "weighting_setup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), unique=True
+    )
+    # "layer" (the district layer's population table) or "upload" (margins CSV)
+    source: Mapped[str] = mapped_column(String(20), default="layer")
+    # "rake", "poststratify" or "none"
+    method: Mapped[str] = mapped_column(String(20), default="poststratify")
+    mappings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    cross_with_district: Mapped[bool] = mapped_column(Boolean, default=True)
+    lower_bound: Mapped[float | None] = mapped_column()
+    upper_bound: Mapped[float | None] = mapped_column()
+    # weighting cells with fewer respondents are flagged, with a collapse suggestion
+    min_cell_size: Mapped[int] = mapped_column(Integer, default=5)
+    collapse: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
+    margins: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    margins_filename: Mapped[str | None] = mapped_column(String(255))
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    survey: Mapped[Survey] = relationship()

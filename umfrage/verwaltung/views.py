@@ -1,16 +1,30 @@
-"""Admin area: users, district layers, audit log."""
+"""Admin area: staff accounts, district layers (upload → preview → confirm, with
+population and street tables), audit log."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..auth import role_required
 from ..models import Role
-from . import services
+from . import forms, geodata, services
 
 bp = Blueprint("verwaltung", __name__, url_prefix="/verwaltung")
+
+BAD_REQUEST = 400
 
 
 @bp.route("/")
@@ -20,5 +34,363 @@ def index() -> Any:
         "verwaltung/index.html",
         users=services.users(),
         layers=services.layers_with_counts(),
-        audit_entries=services.recent_audit_entries(),
+        audit_entries=services.recent_audit_entries(limit=10),
     )
+
+
+# -- accounts ---------------------------------------------------------------------
+
+
+@bp.route("/konten")
+@role_required(Role.ADMIN)
+def list_users() -> Any:
+    return render_template("verwaltung/list_users.html", users=services.users())
+
+
+@bp.route("/konten/neu", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def create_user() -> Any:
+    form = forms.CreateUserForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.username.data or "",
+                Role(form.role.data),
+                form.password.data or "",
+                actor_id=current_user.id,
+            )
+        except services.UserError as problem:
+            error = str(problem)
+        else:
+            flash(_("Das Konto %(name)s ist angelegt.", name=user.username))
+            return redirect(url_for(".list_users"))
+    status = BAD_REQUEST if request.method == "POST" else 200
+    return render_template(
+        "verwaltung/create_user.html", form=form, error=error
+    ), status
+
+
+@bp.route("/konten/<int:user_id>")
+@role_required(Role.ADMIN)
+def edit_user(user_id: int) -> Any:
+    return _edit_user_page(user_id)
+
+
+def _edit_user_page(
+    user_id: int,
+    role_form: forms.RoleForm | None = None,
+    password_form: forms.PasswordResetForm | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Any:
+    user = services.user_or_404(user_id)
+    role_form = role_form or forms.RoleForm(data={"role": user.role.value})
+    return (
+        render_template(
+            "verwaltung/edit_user.html",
+            user=user,
+            role_form=role_form,
+            active_form=forms.ActiveForm(),
+            password_form=password_form or forms.PasswordResetForm(),
+            error=error,
+        ),
+        status,
+    )
+
+
+@bp.route("/konten/<int:user_id>/rolle", methods=["POST"])
+@role_required(Role.ADMIN)
+def change_role(user_id: int) -> Any:
+    form = forms.RoleForm()
+    if not form.validate_on_submit():
+        return _edit_user_page(user_id, role_form=form, status=BAD_REQUEST)
+    try:
+        user = services.change_role(current_user.id, user_id, Role(form.role.data))
+    except services.UserError as problem:
+        return _edit_user_page(user_id, error=str(problem), status=BAD_REQUEST)
+    flash(_("Die Rolle von %(name)s ist geändert.", name=user.username))
+    return redirect(url_for(".edit_user", user_id=user_id))
+
+
+@bp.route("/konten/<int:user_id>/aktiv", methods=["POST"])
+@role_required(Role.ADMIN)
+def set_active(user_id: int) -> Any:
+    form = forms.ActiveForm()
+    if not form.validate_on_submit() or form.active.data not in ("ja", "nein"):
+        return _edit_user_page(user_id, status=BAD_REQUEST)
+    active = form.active.data == "ja"
+    try:
+        user = services.set_active(current_user.id, user_id, active)
+    except services.UserError as problem:
+        return _edit_user_page(user_id, error=str(problem), status=BAD_REQUEST)
+    if active:
+        flash(_("Das Konto %(name)s ist wieder aktiv.", name=user.username))
+    else:
+        flash(_("Das Konto %(name)s ist deaktiviert.", name=user.username))
+    return redirect(url_for(".edit_user", user_id=user_id))
+
+
+@bp.route("/konten/<int:user_id>/passwort", methods=["POST"])
+@role_required(Role.ADMIN)
+def reset_password(user_id: int) -> Any:
+    form = forms.PasswordResetForm()
+    if not form.validate_on_submit():
+        return _edit_user_page(user_id, password_form=form, status=BAD_REQUEST)
+    try:
+        user = services.reset_password(current_user.id, user_id, form.password.data)
+    except services.UserError as problem:
+        return _edit_user_page(user_id, error=str(problem), status=BAD_REQUEST)
+    flash(_("Das Passwort von %(name)s ist neu gesetzt.", name=user.username))
+    return redirect(url_for(".edit_user", user_id=user_id))
+
+
+# -- district layers --------------------------------------------------------------
+
+
+@bp.route("/gebiete")
+@role_required(Role.ADMIN)
+def list_layers() -> Any:
+    return render_template(
+        "verwaltung/list_layers.html",
+        layers=services.layers_with_counts(),
+        pending=services.pending_upload(current_user.id),
+    )
+
+
+@bp.route("/gebiete/neu", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def upload_layer() -> Any:
+    form = forms.LayerUploadForm()
+    problems: tuple[geodata.Problem, ...] = ()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            services.stage_layer_upload(
+                current_user.id,
+                upload.filename or "upload",
+                upload.read(),
+                form.crs.data or None,
+                bounds=current_app.config["DISTRICT_BOUNDS"],
+            )
+        except geodata.GeodataError as error:
+            problems = error.problems
+        else:
+            return redirect(url_for(".preview_layer"))
+    status = BAD_REQUEST if request.method == "POST" else 200
+    return (
+        render_template("verwaltung/upload_layer.html", form=form, problems=problems),
+        status,
+    )
+
+
+@bp.route("/gebiete/neu/vorschau", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def preview_layer() -> Any:
+    """The admin's pending upload: what was found, and the choice of properties."""
+    upload = services.pending_upload(current_user.id)
+    if upload is None:
+        if request.method == "POST":
+            abort(BAD_REQUEST)
+        return render_template("verwaltung/preview_layer.html", upload=None)
+    preview = services.upload_preview(upload)
+    form = forms.LayerConfirmForm(
+        data={
+            "upload_id": str(upload.id),
+            "name": preview.proposed_name,
+            "id_property": preview.guess.id_property,
+            "name_property": preview.guess.name_property,
+            "parent_property": preview.guess.parent_property or "",
+        }
+    )
+    form.set_properties(preview.summaries)
+    problems: tuple[geodata.Problem, ...] = ()
+    error = None
+    if form.validate_on_submit():
+        choice = services.LayerChoice(
+            name=form.name.data or "",
+            attribution=form.attribution.data or "",
+            id_property=form.id_property.data,
+            name_property=form.name_property.data,
+            parent_property=form.parent_property.data or None,
+        )
+        try:
+            layer = services.confirm_layer_upload(
+                current_user.id, _int(form.upload_id.data), choice
+            )
+        except geodata.GeodataError as problem:
+            problems = problem.problems
+        except services.LayerError as problem:
+            error = str(problem)
+        else:
+            flash(
+                _(
+                    "Die Gebietsgliederung %(name)s mit %(count)d Gebieten ist "
+                    "angelegt.",
+                    name=layer.name,
+                    count=len(layer.districts),
+                )
+            )
+            return redirect(url_for(".show_layer", layer_id=layer.id))
+    status = BAD_REQUEST if request.method == "POST" else 200
+    return (
+        render_template(
+            "verwaltung/preview_layer.html",
+            upload=upload,
+            layer_file=preview.layer_file,
+            summaries=preview.summaries,
+            outline=preview.outline,
+            form=form,
+            discard_form=forms.ConfirmForm(),
+            problems=problems,
+            error=error,
+        ),
+        status,
+    )
+
+
+@bp.route("/gebiete/neu/verwerfen", methods=["POST"])
+@role_required(Role.ADMIN)
+def discard_upload() -> Any:
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
+        abort(BAD_REQUEST)
+    services.discard_upload(current_user.id)
+    flash(_("Die hochgeladene Datei ist verworfen."))
+    return redirect(url_for(".list_layers"))
+
+
+@bp.route("/gebiete/<int:layer_id>")
+@role_required(Role.ADMIN)
+def show_layer(layer_id: int) -> Any:
+    return _layer_page(layer_id)
+
+
+def _layer_page(
+    layer_id: int,
+    population_form: forms.TableUploadForm | None = None,
+    street_form: forms.TableUploadForm | None = None,
+    problems: tuple[geodata.Problem, ...] = (),
+    problems_for: str | None = None,
+    error: str | None = None,
+    delete_form: forms.DeleteLayerForm | None = None,
+    status: int = 200,
+) -> Any:
+    layer = services.layer_or_404(layer_id)
+    return (
+        render_template(
+            "verwaltung/show_layer.html",
+            layer=layer,
+            overview=services.layer_overview(layer),
+            population_form=population_form
+            or forms.TableUploadForm(prefix="population"),
+            street_form=street_form or forms.TableUploadForm(prefix="streets"),
+            delete_form=delete_form or forms.DeleteLayerForm(),
+            problems=problems,
+            problems_for=problems_for,
+            error=error,
+        ),
+        status,
+    )
+
+
+@bp.route("/gebiete/<int:layer_id>/bevoelkerung", methods=["POST"])
+@role_required(Role.ADMIN)
+def upload_population(layer_id: int) -> Any:
+    form = forms.TableUploadForm(prefix="population")
+    if not form.validate_on_submit():
+        return _layer_page(layer_id, population_form=form, status=BAD_REQUEST)
+    upload = form.file.data
+    try:
+        result = services.import_population(
+            current_user.id, layer_id, upload.filename or "", upload.read()
+        )
+    except geodata.GeodataError as error:
+        return _layer_page(
+            layer_id,
+            problems=error.problems,
+            problems_for="population",
+            status=BAD_REQUEST,
+        )
+    flash(
+        _(
+            "%(rows)d Bevölkerungszahlen übernommen (Merkmale: %(variables)s).",
+            rows=result.rows,
+            variables=", ".join(result.variables),
+        )
+    )
+    return redirect(url_for(".show_layer", layer_id=layer_id))
+
+
+@bp.route("/gebiete/<int:layer_id>/strassen", methods=["POST"])
+@role_required(Role.ADMIN)
+def upload_streets(layer_id: int) -> Any:
+    form = forms.TableUploadForm(prefix="streets")
+    if not form.validate_on_submit():
+        return _layer_page(layer_id, street_form=form, status=BAD_REQUEST)
+    upload = form.file.data
+    try:
+        result = services.import_streets(
+            current_user.id, layer_id, upload.filename or "", upload.read()
+        )
+    except geodata.GeodataError as error:
+        return _layer_page(
+            layer_id,
+            problems=error.problems,
+            problems_for="streets",
+            status=BAD_REQUEST,
+        )
+    flash(
+        _(
+            "Straßenverzeichnis mit %(rows)d Einträgen übernommen "
+            "(%(duplicates)d doppelte Zeilen zusammengefasst).",
+            rows=result.rows,
+            duplicates=result.duplicates,
+        )
+    )
+    return redirect(url_for(".show_layer", layer_id=layer_id))
+
+
+@bp.route("/gebiete/<int:layer_id>/loeschen", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete_layer(layer_id: int) -> Any:
+    form = forms.DeleteLayerForm()
+    if not form.validate_on_submit():
+        return _layer_page(layer_id, delete_form=form, status=BAD_REQUEST)
+    try:
+        name = services.delete_layer(current_user.id, layer_id)
+    except services.LayerError as problem:
+        return _layer_page(layer_id, error=str(problem), status=BAD_REQUEST)
+    flash(_("Die Gebietsgliederung %(name)s ist gelöscht.", name=name))
+    return redirect(url_for(".list_layers"))
+
+
+# -- audit log --------------------------------------------------------------------
+
+
+@bp.route("/protokoll")
+@role_required(Role.ADMIN)
+def audit_log() -> Any:
+    action = request.args.get("aktion", "").strip() or None
+    user_id = request.args.get("benutzer", type=int)
+    page = request.args.get("seite", 1, type=int)
+    result = services.audit_page(page=page, action=action, user_id=user_id)
+    return render_template(
+        "verwaltung/audit_log.html",
+        result=result,
+        action=action,
+        user_id=user_id,
+        actions=services.audit_actions(),
+        audit_users=services.audit_users(),
+        format_details=services.format_details,
+    )
+
+
+# -- helpers ----------------------------------------------------------------------
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        abort(BAD_REQUEST)

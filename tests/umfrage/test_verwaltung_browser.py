@@ -1,0 +1,64 @@
+"""An admin uploads a district layer through the real form in headless chromium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from tests.umfrage.helpers import PASSWORD, add_staff
+from tests.umfrage.test_geodata import KONSTANZ
+from umfrage.extensions import db
+from umfrage.models import District
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_uploads_geojson_picks_properties_and_sees_the_districts(
+    app: Flask, live_server: str, browser_page: Any
+) -> None:
+    add_staff(app)
+    page = browser_page
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+
+    page.goto(f"{live_server}/anmelden")
+    page.get_by_label("Benutzername").fill("admin")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("link", name="Gebietsgliederungen").first.click()
+    page.get_by_role("link", name="Gebietsgliederung hochladen").click()
+
+    page.get_by_label("Datei: GeoJSON oder ZIP").set_input_files(str(KONSTANZ))
+    page.get_by_role("button", name="Hochladen und prüfen").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Vorschau der Gebietsgliederung"
+    )
+    assert page.locator("#feature-count").inner_text() == "15"
+    assert page.locator("#properties tbody tr").count() == 6
+    assert page.locator(".district-outline path").count() == 15
+    page.get_by_label("Name der Gebietsgliederung").fill("Konstanz – Stadtteile")
+    page.get_by_label("Quelle und Lizenz").fill(
+        "Geometrie: Stadt Konstanz, Kleinräumige Gliederung"
+    )
+    page.get_by_label("Eigenschaft mit der Gebietskennung").select_option("STT_NR")
+    page.get_by_label("Eigenschaft mit dem Gebietsnamen").select_option("STT_NAME")
+    page.get_by_role("button", name="Übernehmen").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Konstanz – Stadtteile"
+    assert "mit 15 Gebieten ist angelegt" in page.locator(".notice").inner_text()
+    rows = page.locator("#districts tbody tr")
+    assert rows.count() == 15
+    first = rows.first.locator("td").first.inner_text()
+    assert first == "010"
+    assert rows.first.locator("th").inner_text() == "Altstadt"
+    assert page.get_by_role("rowheader", name="Petershausen_West").count() == 1
+    assert all(url.startswith(live_server) for url in requested), requested
+
+    with app.app_context():
+        codes = db.session.execute(sa.select(District.code)).scalars().all()
+    assert sorted(codes)[0] == "010"
+    assert len(codes) == 15
