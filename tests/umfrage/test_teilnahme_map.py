@@ -99,3 +99,37 @@ def test_map_cache_follows_the_layer(app: Flask) -> None:
         again = map_for(layer_id)
         assert again is not None
         assert len(again.districts) == 103
+
+
+def test_district_search_includes_the_layers_street_directory(app: Flask) -> None:
+    from umfrage.models import Street
+
+    add_demo(app)
+    with app.app_context():
+        hamm = db.session.execute(
+            sa.select(District).where(District.code == "0108")
+        ).scalar_one()
+        db.session.add(
+            Street(layer_id=hamm.layer_id, name="Sievekingsallee", district_id=hamm.id)
+        )
+        db.session.commit()
+    client = app.test_client()
+    landing = client.get("/s/familienbefragung").get_data(as_text=True)
+    client.post(
+        "/s/familienbefragung",
+        data={"csrf_token": csrf_token(landing), "start": start_token(landing)},
+    )
+    questionnaire = _questionnaire(app)
+    for number in (1, 2):
+        post_page(
+            client,
+            f"/s/familienbefragung/seite/{number}",
+            page_answers(questionnaire.pages[number - 1], "0108"),
+        )
+    text = client.get("/s/familienbefragung/seite/3").get_data(as_text=True)
+    option = re.search(r'<option value="0108" data-terms="([^"]*)"', text)
+    assert option is not None
+    assert "Sievekingsallee" in option.group(1).split("|")
+    other = re.search(r'<option value="0101" data-terms="([^"]*)"', text)
+    assert other is not None
+    assert "Sievekingsallee" not in other.group(1)

@@ -40,6 +40,7 @@ from ..models import (
     InvitationCode,
     Response,
     ResponseStatus,
+    Street,
     Survey,
     SurveyStatus,
     local_today,
@@ -173,15 +174,21 @@ def district_choices(survey: Survey) -> list[DistrictChoice]:
 
 
 def street_directory(survey: Survey) -> dict[str, list[str]]:
-    """Street names per district code, for the district search.
-
-    HOOK: the staff side adds a street table to district layers (issue 4/6). Until
-    it exists this returns ``{}`` and the district search works by district name
-    only. When it exists, return ``{district code: [street name, ...]}`` for the
-    survey's layer here; the district page then searches street names too (the
-    names are sent with the page; see ``district_search_entries``).
-    """
-    return {}
+    """Street names per district code of the survey's layer (empty when the layer
+    has no street directory), for the district search; the names are sent with
+    the page (see ``district_map.search_entries``)."""
+    if survey.district_layer_id is None:
+        return {}
+    rows = db.session.execute(
+        select(District.code, Street.name)
+        .join(Street, Street.district_id == District.id)
+        .where(Street.layer_id == survey.district_layer_id)
+        .order_by(Street.name)
+    )
+    streets: dict[str, list[str]] = {}
+    for code, name in rows:
+        streets.setdefault(code, []).append(name)
+    return streets
 
 
 # -- start and resume -----------------------------------------------------------
