@@ -40,12 +40,12 @@ from ..models import (
     InvitationCode,
     Response,
     ResponseStatus,
-    Street,
     Survey,
     SurveyStatus,
     local_today,
 )
 from ..services import questionnaire_of
+from ..verwaltung.services import streets_by_district
 
 RESUME_PURPOSE = "resume"
 CODE_LENGTH = 10
@@ -179,16 +179,7 @@ def street_directory(survey: Survey) -> dict[str, list[str]]:
     the page (see ``district_map.search_entries``)."""
     if survey.district_layer_id is None:
         return {}
-    rows = db.session.execute(
-        select(District.code, Street.name)
-        .join(Street, Street.district_id == District.id)
-        .where(Street.layer_id == survey.district_layer_id)
-        .order_by(Street.name)
-    )
-    streets: dict[str, list[str]] = {}
-    for code, name in rows:
-        streets.setdefault(code, []).append(name)
-    return streets
+    return streets_by_district(survey.district_layer_id)
 
 
 # -- start and resume -----------------------------------------------------------
