@@ -250,7 +250,7 @@ def add_synthetic_responses(survey: Survey, count: int, seed: int) -> None:
     """Responses drawn so that single parents and some districts answer less —
     the situation weighting has to repair. Every answer passes the validation."""
     rng = random.Random(seed)
-    questionnaire = _questionnaire_of(survey)
+    questionnaire = questionnaire_of(survey.questionnaire_version)
     districts = (
         db.session.execute(
             select(District).where(District.layer_id == survey.district_layer_id)
@@ -300,10 +300,6 @@ def add_synthetic_responses(survey: Survey, count: int, seed: int) -> None:
             )
         )
     db.session.commit()
-
-
-def _questionnaire_of(survey: Survey) -> Questionnaire:
-    return questionnaire_of(survey.questionnaire_version)
 
 
 def _synthetic_answers(

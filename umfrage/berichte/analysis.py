@@ -982,49 +982,40 @@ def indicators_of(questionnaire: Questionnaire) -> list[IndicatorDef]:
                         short=_short_item(item_label),
                     )
                 )
-        elif question.type is QuestionType.SINGLE_CHOICE:
-            for option in question.options:
-                if option.missing:
-                    continue
-                text = option.label.get_text(language, language)
-                result.append(
-                    IndicatorDef(
-                        key=f"share:{question.name}:{option.code}",
-                        question=title,
-                        group=title,
-                        label=f"Anteil „{text}“",
-                        statistic="share",
-                        column=question.name,
-                        codes=(option.code,),
-                        missing=question.missing_codes,
-                        scale=(0.0, 1.0),
-                        key_indicator=False,
-                        question_name=question.name,
-                        short_label=text,
-                    )
-                )
-        elif question.type is QuestionType.MULTIPLE_CHOICE:
-            for option in question.options:
-                if option.missing:
-                    continue
-                text = option.label.get_text(language, language)
-                result.append(
-                    IndicatorDef(
-                        key=f"mc:{question.name}:{option.code}",
-                        question=title,
-                        group=title,
-                        label=f"Anteil „{text}“ (Mehrfachnennung)",
-                        statistic="share",
-                        column=f"{question.name}_{option.code}",
-                        codes=(1,),
-                        missing=(),
-                        scale=(0.0, 1.0),
-                        key_indicator=False,
-                        question_name=question.name,
-                        short_label=text,
-                    )
-                )
+        elif question.type in (
+            QuestionType.SINGLE_CHOICE,
+            QuestionType.MULTIPLE_CHOICE,
+        ):
+            result.extend(_option_shares(question, title, language))
     return result
+
+
+def _option_shares(question: Question, title: str, language: str) -> list[IndicatorDef]:
+    """One share per substantive option: of the answer codes for single choice,
+    of the 0/1 dummy column for multiple choice."""
+    multiple = question.type is QuestionType.MULTIPLE_CHOICE
+    shares = []
+    for option in question.options:
+        if option.missing:
+            continue
+        text = option.label.get_text(language, language)
+        shares.append(
+            IndicatorDef(
+                key=f"{'mc' if multiple else 'share'}:{question.name}:{option.code}",
+                question=title,
+                group=title,
+                label=f"Anteil „{text}“" + (" (Mehrfachnennung)" if multiple else ""),
+                statistic="share",
+                column=f"{question.name}_{option.code}" if multiple else question.name,
+                codes=(1,) if multiple else (option.code,),
+                missing=() if multiple else question.missing_codes,
+                scale=(0.0, 1.0),
+                key_indicator=False,
+                question_name=question.name,
+                short_label=text,
+            )
+        )
+    return shares
 
 
 def _likert(

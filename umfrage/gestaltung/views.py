@@ -62,6 +62,15 @@ def _designer_helpers() -> dict[str, Any]:
     }
 
 
+def _posted_base_form() -> forms.BaseForm:
+    """The POSTed form that carries only the CSRF token and the definition's
+    fingerprint; anything else is a bad request."""
+    form = forms.BaseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
 @bp.route("/")
 @role_required(Role.DESIGNER)
 def index() -> Any:
@@ -349,9 +358,7 @@ def _direction() -> int:
 def move_page(questionnaire_id: int, page_no: int) -> Any:
     row = services.questionnaire_or_404(questionnaire_id)
     index = _page_index(row, page_no)
-    form = forms.BaseForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _posted_base_form()
     return _change(
         row,
         form.base.data,
@@ -368,9 +375,7 @@ def move_page(questionnaire_id: int, page_no: int) -> Any:
 def delete_page(questionnaire_id: int, page_no: int) -> Any:
     row = services.questionnaire_or_404(questionnaire_id)
     index = _page_index(row, page_no)
-    form = forms.BaseForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _posted_base_form()
     return _change(
         row,
         form.base.data,
@@ -527,9 +532,7 @@ def move_question(questionnaire_id: int, page_no: int, question_no: int) -> Any:
     row = services.questionnaire_or_404(questionnaire_id)
     page_index = _page_index(row, page_no)
     index = _question_index(row, page_index, question_no)
-    form = forms.BaseForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _posted_base_form()
     return _change(
         row,
         form.base.data,
@@ -553,9 +556,7 @@ def delete_question(questionnaire_id: int, page_no: int, question_no: int) -> An
     row = services.questionnaire_or_404(questionnaire_id)
     page_index = _page_index(row, page_no)
     index = _question_index(row, page_index, question_no)
-    form = forms.BaseForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _posted_base_form()
     return _change(
         row,
         form.base.data,
@@ -649,9 +650,7 @@ def check_expression(questionnaire_id: int) -> Any:
 @role_required(Role.DESIGNER)
 def publish(questionnaire_id: int) -> Any:
     row = services.questionnaire_or_404(questionnaire_id)
-    form = forms.BaseForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _posted_base_form()
     try:
         version = services.publish(_actor(), row, form.base.data)
     except DefinitionError as error:
@@ -681,9 +680,7 @@ def publish(questionnaire_id: int) -> Any:
 @role_required(Role.DESIGNER)
 def delete_draft(questionnaire_id: int) -> Any:
     row = services.questionnaire_or_404(questionnaire_id)
-    form = forms.BaseForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _posted_base_form()
     try:
         gone = services.delete_draft(_actor(), row, form.base.data)
     except services.DesignError as error:
