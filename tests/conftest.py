@@ -8,6 +8,7 @@ not reachable the PostgreSQL half is skipped, unless ``UMFRAGE_REQUIRE_POSTGRES=
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import uuid
@@ -19,12 +20,32 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from umfrage import create_app
 from umfrage.extensions import db
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
+
+# No test may depend on the machine's speed: CI shares two cores with whatever else
+# runs. Property tests get no per-example deadline and no "too slow" health check
+# (a test's own @settings still decide the number of examples).
+settings.register_profile(
+    "umfrage",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("umfrage")
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test() -> Iterator[None]:
+    """Run the cyclic garbage collector when each test ends, so that a socket, file
+    or connection a test left open is finalised now and its ResourceWarning fails
+    *that* test (``filterwarnings = error``), not a random later one."""
+    yield
+    gc.collect()
 
 
 def postgres_admin_url() -> str:
@@ -152,6 +173,8 @@ def live_server(app: Flask) -> Iterator[str]:
 
     from werkzeug.serving import make_server
 
+    # The socket listens once make_server returns: requests made before the thread
+    # runs wait in the backlog, so no sleep or polling is needed for readiness.
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -159,7 +182,7 @@ def live_server(app: Flask) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
-        thread.join(timeout=10)
+        thread.join()
         server.server_close()
 
 
@@ -177,6 +200,10 @@ def browser_page() -> Iterator[Any]:
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         context = browser.new_context(viewport={"width": 390, "height": 844})
+        # Generous waits: on a loaded machine a page may take long to appear, and
+        # every wait in the tests is for a state (URL, element), never a sleep.
+        context.set_default_timeout(90_000)
+        context.set_default_navigation_timeout(90_000)
         page = context.new_page()
         try:
             yield page
