@@ -1284,38 +1284,51 @@ class _DefinitionChecker:
             if targets:
                 graph[question.name] = targets
         reported: set[frozenset[str]] = set()
+        done: set[str] = set()
         for start in graph:
-            path: list[str] = []
-            self.walk(start, graph, path, set(), reported)
+            self.walk(start, graph, done, reported)
 
     def walk(
         self,
-        node: str,
+        start: str,
         graph: Mapping[str, set[str]],
-        path: list[str],
         done: set[str],
         reported: set[frozenset[str]],
     ) -> None:
-        if node in path:
-            circle = path[path.index(node) :]
-            key = frozenset(circle)
-            if key not in reported:
-                reported.add(key)
-                shown = " → ".join([*circle, node])
-                self.problem(
-                    "cycle",
-                    self.place_of(circle[0]),
-                    f"Die Filter hängen im Kreis voneinander ab: {shown}.",
-                    names=list(circle),
-                )
+        """Depth-first search from ``start`` with an explicit stack (long chains of
+        conditions must not exhaust Python's recursion limit)."""
+        if start in done:
             return
-        if node in done:
-            return
-        path.append(node)
-        for target in sorted(graph.get(node, ())):
-            self.walk(target, graph, path, done, reported)
-        path.pop()
-        done.add(node)
+        path: list[str] = [start]
+        on_path: set[str] = {start}
+        pending: list[list[str]] = [sorted(graph.get(start, ()))]
+        while pending:
+            targets = pending[-1]
+            if not targets:
+                pending.pop()
+                node = path.pop()
+                on_path.discard(node)
+                done.add(node)
+                continue
+            target = targets.pop(0)
+            if target in on_path:
+                circle = path[path.index(target) :]
+                key = frozenset(circle)
+                if key not in reported:
+                    reported.add(key)
+                    shown = " → ".join([*circle, target])
+                    self.problem(
+                        "cycle",
+                        self.place_of(circle[0]),
+                        f"Die Filter hängen im Kreis voneinander ab: {shown}.",
+                        names=list(circle),
+                    )
+                continue
+            if target in done:
+                continue
+            path.append(target)
+            on_path.add(target)
+            pending.append(sorted(graph.get(target, ())))
 
     def place_of(self, question_name: str) -> str:
         for page_index, page in enumerate(self.questionnaire.pages):

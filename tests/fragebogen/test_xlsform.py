@@ -14,7 +14,7 @@ from fragebogen.errors import DefinitionError, Problem
 from fragebogen.expressions import evaluate_bool
 from fragebogen.model import Questionnaire, QuestionType, Text
 from fragebogen.validation import expression_values, validate_page
-from fragebogen.xlsform import from_xlsform, to_xlsform
+from fragebogen.xlsform import from_xlsform, import_xlsform, to_xlsform
 from fragebogen.yaml_format import dump_yaml
 
 
@@ -213,55 +213,14 @@ def test_import_other_text_field_after_select() -> None:
             ["farben", "andere", "Andere"],
         ],
     )
-    q = from_xlsform(data)
+    result = import_xlsform(data, default_language="de")
+    q = result.questionnaire
     farbe = q.question("farbe")
     assert farbe.option_by_value("andere").other
     assert [x.name for x in q.questions()] == ["farbe"]
     assert q.languages == ("de",)
-
-
-def test_unsupported_features_are_reported_by_name() -> None:
-    data = workbook(
-        [
-            ["type", "name", "label", "calculation", "choice_filter", "media::image"],
-            ["start", "start"],
-            ["deviceid", "geraet"],
-            ["text", "a", "A", None, None, "bild.png"],
-            ["calculate", "summe", None, "1 + 1"],
-            ["geopoint", "ort", "Ort"],
-            ["begin_repeat", "kinder", "Kinder"],
-            ["text", "kind_name", "Name"],
-            ["end_repeat", "kinder"],
-            ["select_one_from_file orte.csv", "stadt", "Stadt"],
-            ["select_one l", "b", "B", None, "filter = 1"],
-        ],
-        [["list_name", "name", "label", "filter"], ["l", "x", "X", "1"]],
-        [["form_id", "public_key"], ["f", "abc"]],
-        {"external_choices": [["list_name", "name"], ["e", "x"]]},
-    )
-    problems = problems_of(data)
-    features = [
-        p.params.get("feature") for p in problems if p.code == "unsupported_feature"
-    ]
-    for feature in (
-        "start",
-        "deviceid",
-        "media::image",
-        "calculate",
-        "calculation",
-        "geopoint",
-        "begin_repeat",
-        "end_repeat",
-        "select_one_from_file orte.csv",
-        "choice_filter",
-        "filter",
-        "public_key",
-        "Blatt external_choices",
-    ):
-        assert feature in features, feature
-    deviceid = next(p for p in problems if p.params.get("feature") == "deviceid")
-    assert deviceid.place == "survey, Zeile 3, Spalte 'type'"
-    assert "Anonymität" in deviceid.message
+    # the text field's own label cannot be kept: named, not dropped silently
+    assert [n.code for n in result.notices] == ["other_details_dropped"]
 
 
 def test_import_reports_definition_problems_too() -> None:
