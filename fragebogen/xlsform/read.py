@@ -21,7 +21,13 @@ from fragebogen.validation import validate_definition
 from fragebogen.xlsform.languages import guess_language, language_code
 from fragebogen.xlsform.notices import Notices
 from fragebogen.xlsform.questions import QuestionReader
-from fragebogen.xlsform.sheets import KNOWN_SHEETS, Row, Sheet, read_sheets
+from fragebogen.xlsform.sheets import (
+    KNOWN_SHEETS,
+    MAX_COLUMNS,
+    Row,
+    Sheet,
+    read_sheets,
+)
 
 __all__ = ["ImportResult", "from_xlsform", "import_xlsform"]
 
@@ -178,6 +184,18 @@ def _read(
             ]
         )
     notices = Notices()
+    for sheet in sheets.values():
+        if sheet.cut_rows:
+            notices.add(
+                "too_many_columns",
+                sheet.name,
+                sheet.cut_rows[0],
+                "",
+                f"Zellen rechts der Spalte {MAX_COLUMNS} werden nicht gelesen; sie "
+                "werden in allen genannten Zeilen",
+                "skipped",
+                rows=sheet.cut_rows,
+            )
     for key, sheet in sheets.items():
         if key not in ("survey", "choices", "settings") and (
             sheet.rows or key in KNOWN_SHEETS

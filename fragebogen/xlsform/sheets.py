@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from io import BytesIO
 from os import PathLike
@@ -72,6 +72,8 @@ class Sheet:
     name: str
     headers: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
+    #: Rows with cells right of :data:`MAX_COLUMNS` (which are not read).
+    cut_rows: list[int] = field(default_factory=list)
 
 
 def _refuse(code: str, message: str, **params: Any) -> DefinitionError:
@@ -134,23 +136,14 @@ def _cell_text(value: object) -> str:
     return str(value).replace("\xa0", " ").strip()
 
 
-def _too_many(sheet: str, what: str, limit: int) -> DefinitionError:
-    code = "too_many_rows" if what == "Zeilen" else "too_many_columns"
+def _too_many_rows(sheet: str) -> DefinitionError:
     return _refuse(
-        code,
-        f"Das Blatt {sheet!r} hat mehr als {limit} {what}; so große Fragebögen "
+        "too_many_rows",
+        f"Das Blatt {sheet!r} hat mehr als {MAX_ROWS} Zeilen; so große Fragebögen "
         "werden nicht eingelesen.",
         sheet=sheet,
-        limit=limit,
+        limit=MAX_ROWS,
     )
-
-
-def _too_many_rows(sheet: str) -> DefinitionError:
-    return _too_many(sheet, "Zeilen", MAX_ROWS)
-
-
-def _too_many_columns(sheet: str) -> DefinitionError:
-    return _too_many(sheet, "Spalten", MAX_COLUMNS)
 
 
 def _sheet(name: str, rows: Iterable[tuple[int, list[str]]]) -> Sheet:
@@ -158,14 +151,16 @@ def _sheet(name: str, rows: Iterable[tuple[int, list[str]]]) -> Sheet:
     sheet = Sheet(name)
     headers: list[str] | None = None
     for number, cells in rows:
-        if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
-            raise _too_many_columns(name)
+        if len(cells) > MAX_COLUMNS:
+            if any(cells[MAX_COLUMNS:]):
+                sheet.cut_rows.append(number)
+            cells = cells[:MAX_COLUMNS]
         if headers is None:
             if any(cells):
                 headers = [re.sub(r"\s+", " ", cell) for cell in cells]
                 sheet.headers = headers
             continue
-        if number > MAX_ROWS + 1 and any(cells):
+        if len(sheet.rows) >= MAX_ROWS and any(cells):
             raise _too_many_rows(name)
         values: dict[str, str] = {}
         for header, cell in zip(headers, cells, strict=False):
@@ -174,6 +169,36 @@ def _sheet(name: str, rows: Iterable[tuple[int, list[str]]]) -> Sheet:
         if values:
             sheet.rows.append(Row(name, number, values))
     return sheet
+
+
+def _xlsx_rows(book: Any, worksheet: Any) -> Iterator[tuple[int, list[str]]]:
+    """The rows present in the sheet's XML with their numbers.
+
+    openpyxl's own row iterator fills every gap with empty rows, up to the declared
+    dimension (often ``A1:AMJ1048576``), which takes minutes for a short sheet.
+    """
+    from openpyxl.worksheet._reader import (  # type: ignore[import-untyped]
+        WorkSheetParser,
+    )
+
+    with worksheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            worksheet._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            texts: dict[int, str] = {}
+            for cell in cells:
+                text = _cell_text(cell["value"])
+                if text:
+                    # all cells right of the limit count as one: reported, skipped
+                    texts[min(int(cell["column"]), MAX_COLUMNS + 1)] = text
+            if texts:
+                yield number, [texts.get(c, "") for c in range(1, max(texts) + 1)]
 
 
 def _read_xlsx(data: bytes) -> list[Sheet]:
@@ -189,13 +214,7 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
     try:
         sheets = []
         for worksheet in book.worksheets:
-            rows = (
-                (number, [_cell_text(value) for value in values])
-                for number, values in enumerate(
-                    worksheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True),
-                    start=1,
-                )
-            )
+            rows = _xlsx_rows(book, worksheet)
             sheets.append(_sheet(worksheet.title, rows))
         return sheets
     except (ValueError, TypeError, KeyError):
@@ -210,7 +229,7 @@ def _read_xls(data: bytes) -> list[Sheet]:
     import xlrd  # type: ignore[import-untyped]
 
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True)
     except (xlrd.XLRDError, ValueError, KeyError, IndexError, AssertionError, OSError):
         raise _refuse(
             "unreadable_file", "Die Datei ist keine lesbare Excel-Datei (xls)."
@@ -219,14 +238,10 @@ def _read_xls(data: bytes) -> list[Sheet]:
         sheets = []
         for index in range(book.nsheets):
             worksheet = book.sheet_by_index(index)
-            if worksheet.ncols > MAX_COLUMNS:
-                raise _too_many_columns(worksheet.name)
-            if worksheet.nrows > MAX_ROWS + 1:
-                raise _too_many_rows(worksheet.name)
 
             def texts(row: int, worksheet: Any = worksheet) -> list[str]:
                 cells = []
-                for cell in worksheet.row(row):
+                for cell in worksheet.row_slice(row, 0, MAX_COLUMNS + 1):
                     if cell.ctype == xlrd.XL_CELL_DATE:
                         try:
                             value: object = xlrd.xldate_as_datetime(
@@ -270,8 +285,6 @@ def _read_text(data: bytes, kind: str) -> list[Sheet]:
             raise _too_many_rows(key)
         header_rows = book.get(f"{key}_header") or [{}]
         headers = [str(header) for header in header_rows[0]]
-        if len(headers) > MAX_COLUMNS:
-            raise _too_many_columns(key)
         sheet = Sheet(str(name), headers)
         for index, values in enumerate(rows):
             cleaned = {
