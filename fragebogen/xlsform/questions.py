@@ -371,6 +371,7 @@ class QuestionReader:
                 f"Die Liste {list_name!r} hat die Option {written!r} schon; diese "
                 "Zeile wird",
                 "skipped",
+                list_name=list_name,
             )
             return None
         base, number = value, 2
@@ -601,6 +602,8 @@ class QuestionReader:
         else:
             self.skip_type(row, kind, written_name, shown, type_header)
             return None
+        if not written_name and question_type is QuestionType.INFO:
+            written_name = f"hinweis_{row.number}"  # a note needs no name
         if not written_name:
             self.notices.add(
                 "missing_name",

@@ -11,8 +11,8 @@ a reader reaches the user.
 
 from __future__ import annotations
 
-import datetime
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -131,8 +131,6 @@ def _cell_text(value: object) -> str:
         return "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
-        return value.date().isoformat()
     return str(value).replace("\xa0", " ").strip()
 
 
@@ -202,6 +200,14 @@ def _xlsx_rows(book: Any, worksheet: Any) -> Iterator[tuple[int, list[str]]]:
 
 
 def _read_xlsx(data: bytes) -> list[Sheet]:
+    # openpyxl warns about parts of a workbook it does not read (data validation,
+    # conditional formatting extensions); they never hold questionnaire content
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        return _read_xlsx_quietly(data)
+
+
+def _read_xlsx_quietly(data: bytes) -> list[Sheet]:
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     check_zip(data)
