@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask import Response as HttpResponse
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -44,7 +44,7 @@ from ..teilnahme.forms import build_page_form as build_respondent_form
 from ..teilnahme.forms import field_of, has_field, raw_answers
 from ..teilnahme.services import DistrictChoice
 from ..templating import language_name
-from . import editing, forms, letters, services
+from . import editing, forms, imports, letters, services
 
 bp = Blueprint("gestaltung", __name__, url_prefix="/gestaltung")
 
@@ -116,10 +116,15 @@ def import_questionnaire() -> Any:
     message = None
     if form.validate_on_submit():
         upload = form.file.data
+        filename = upload.filename or ""
         try:
-            row = services.import_questionnaire(
-                _actor(), upload.filename or "", upload.read()
-            )
+            if filename.lower().endswith(imports.XLSFORM_SUFFIXES):
+                report = imports.read_upload(filename, upload.read())
+                if report.result.notices:
+                    return _import_report(report)
+                row = imports.create_questionnaire(_actor(), report)
+            else:
+                row = services.import_questionnaire(_actor(), filename, upload.read())
         except DefinitionError as error:
             problems = error.problems
             message = _(
@@ -689,6 +694,70 @@ def delete_draft(questionnaire_id: int) -> Any:
     if gone:
         return redirect(url_for(".index"))
     return redirect(url_for(".edit_questionnaire", questionnaire_id=questionnaire_id))
+
+
+def _import_report(
+    report: imports.ImportReport,
+    form: Any = None,
+    unknown: list[str] | None = None,
+    status: int = 200,
+) -> Any:
+    unknown = list(report.result.unknown_languages if unknown is None else unknown)
+    if form is None:
+        form = imports.build_confirm_form(
+            unknown, formdata=None, data={"payload": report.payload}
+        )
+    result = report.result
+    questionnaire = result.questionnaire
+    return render_template(
+        "gestaltung/import_report.html",
+        report=report,
+        form=form,
+        unknown_fields=[form[f"language_{i}"] for i in range(len(unknown))],
+        notices=imports.notice_rows(
+            result.notices, str(get_locale() or "de").startswith("de")
+        ),
+        page_count=len(questionnaire.pages),
+        question_count=sum(1 for _ in questionnaire.questions()),
+        languages=", ".join(questionnaire.languages),
+    ), status
+
+
+@bp.route("/fragebogen/importieren/bestaetigen", methods=["POST"])
+@role_required(Role.DESIGNER)
+def confirm_import() -> Any:
+    """Second step of an XLSForm import: check again with languages, or take over."""
+    try:
+        filename, content, unknown = imports.unpack(request.form.get("payload", ""))
+    except services.DesignError as error:
+        return render_template(
+            "gestaltung/import_questionnaire.html",
+            form=forms.ImportForm(formdata=None),
+            problems=[],
+            message=error.message,
+        ), 400
+    form = imports.build_confirm_form(unknown)
+    valid = form.validate_on_submit()
+    languages = imports.language_answers(form, unknown) if valid else {}
+    default = (form.default_language.data or "").strip() or None if valid else None
+    try:
+        report = imports.read_upload(filename, content, languages, default, unknown)
+    except DefinitionError as error:
+        return render_template(
+            "gestaltung/import_questionnaire.html",
+            form=forms.ImportForm(formdata=None),
+            problems=error.problems,
+            message=_(
+                "Die Datei wurde nicht übernommen: %(n)d Fehler.", n=len(error.problems)
+            ),
+        ), 422
+    if not valid:
+        return _import_report(report, form, unknown, 422)
+    if not form.confirm.data:
+        return _import_report(report, form, unknown)
+    row = imports.create_questionnaire(_actor(), report)
+    flash(_("Der Fragebogen wurde importiert (Version 1, Entwurf)."))
+    return redirect(url_for(".edit_questionnaire", questionnaire_id=row.id))
 
 
 @bp.route("/fragebogen/<int:questionnaire_id>/ersetzen", methods=["POST"])
