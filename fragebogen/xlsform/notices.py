@@ -58,7 +58,8 @@ class Notices:
             "action": action,
             **params,
         }
-        text = f"{message} – {ACTIONS[action]}."
+        joint = " " if message.endswith((" wird", " werden")) else " – "
+        text = f"{message}{joint}{ACTIONS[action]}."
         self.items.append(Problem(code, place_of(sheet, row, column), text, full))
 
     def add_to_column(

@@ -1,0 +1,71 @@
+"""The XLSForm import in a real browser: upload a form with rows Umfrage cannot take
+over, read the report, confirm, preview the draft."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.umfrage.helpers import PASSWORD, add_staff
+from tests.umfrage.test_gestaltung_import import FORM
+
+pytestmark = pytest.mark.browser
+
+SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
+
+
+def _shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def test_upload_report_confirm_preview(
+    app: Flask, live_server: str, browser_page: Any, tmp_path: Path
+) -> None:
+    add_staff(app)
+    upload = tmp_path / "kobo.xlsx"
+    upload.write_bytes(FORM)
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server}/anmelden")
+    page.get_by_label("Benutzername").fill("gestaltung")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+    page.goto(f"{live_server}/gestaltung/fragebogen/importieren")
+    page.get_by_label("Datei (YAML oder XLSForm)").set_input_files(str(upload))
+    page.get_by_role("button", name="Importieren").click()
+
+    # the report names sheet, row and column of what is not taken over
+    assert page.get_by_role("heading", name="Import prüfen").is_visible()
+    notices = page.locator("table.import-notices tbody tr")
+    texts = [notices.nth(i).inner_text() for i in range(notices.count())]
+    start = next(t for t in texts if "Blatt survey, Zeile 2, Spalte type" in t)
+    assert "Fragetyp nicht unterstützt" in start
+    assert "übersprungen" in start
+    assert any("Zeile 5, Spalte type" in t and "'ort'" in t for t in texts)
+    assert any("Unbekannte Sprache" in t for t in texts)
+    _shot(page, "import-report")
+
+    # the unknown language gets its code, then the report is checked again
+    page.get_by_label("Sprachkürzel für „Klingonisch“").fill("tlh")
+    page.get_by_role("button", name="Erneut prüfen").click()
+    assert page.get_by_text("in den Sprachen de, tlh").is_visible()
+    assert not any(
+        "Unbekannte Sprache" in notices.nth(i).inner_text()
+        for i in range(notices.count())
+    )
+    page.get_by_role("button", name="Übernehmen").click()
+    assert page.get_by_text("Der Fragebogen wurde importiert").is_visible()
+    _shot(page, "import-confirmed")
+
+    # the draft's preview shows the imported questions
+    page.get_by_role("link", name="Vorschau").first.click()
+    assert page.get_by_label("Wie viele Kinder haben Sie?").is_visible()
+    assert page.get_by_text("Wo wohnen Sie?").count() == 0
+    _shot(page, "import-preview")
