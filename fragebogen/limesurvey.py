@@ -1,0 +1,684 @@
+"""LimeSurvey import (``.lss``, the XML export of LimeSurvey 3-6).
+
+Groups become pages, questions ours (see :data:`TYPES`), sub-questions matrix rows or
+options, answer options keep their codes; mandatory, relevance (translated by
+:mod:`fragebogen.expressionscript` where it can be), all survey languages, and the
+attributes that matter (min/max of numbers, suffix as unit, "other"). Everything else
+is named in a notice whose ``params`` hold ``sheet`` (the LimeSurvey table, such as
+``questions``), ``row`` (the question's qid), ``column`` (the field or attribute) and
+``name`` (the question code). The XML is read with defusedxml (no entities, no DTDs)
+after a size check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import ParseError, fromstring  # type: ignore[import-untyped]
+
+from fragebogen.errors import DefinitionError, Problem
+from fragebogen.expressionscript import translate
+from fragebogen.model import (
+    NAME_PATTERN,
+    MatrixItem,
+    Option,
+    Page,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Text,
+)
+from fragebogen.validation import validate_definition
+from fragebogen.xlsform.notices import ACTIONS
+from fragebogen.xlsform.read import ImportResult
+from fragebogen.xlsform.sheets import MAX_FILE_BYTES
+
+__all__ = ["TYPES", "import_lss"]
+
+#: LimeSurvey question type -> what it becomes here.
+TYPES = {
+    "L": "single_choice",
+    "!": "single_choice (dropdown)",
+    "O": "single_choice (comment skipped)",
+    "M": "multiple_choice",
+    "P": "multiple_choice (comments skipped)",
+    "F": "likert_matrix",
+    "A": "likert_matrix (1-5)",
+    "B": "likert_matrix (1-10)",
+    "C": "likert_matrix (yes/uncertain/no)",
+    "E": "likert_matrix (increase/same/decrease)",
+    "H": "likert_matrix (by column)",
+    "1": "likert_matrix (first scale)",
+    "5": "likert (1-5)",
+    "N": "number",
+    "K": "number per sub-question",
+    "Q": "text per sub-question",
+    "S": "text",
+    "T": "long_text",
+    "U": "long_text",
+    "Y": "single_choice (yes/no)",
+    "G": "single_choice (gender)",
+    "D": "date",
+    "X": "info",
+}
+_FIXED = {
+    "A": [(str(n), {"de": str(n), "en": str(n)}) for n in range(1, 6)],
+    "5": [(str(n), {"de": str(n), "en": str(n)}) for n in range(1, 6)],
+    "B": [(str(n), {"de": str(n), "en": str(n)}) for n in range(1, 11)],
+    "C": [
+        ("Y", {"de": "Ja", "en": "Yes"}),
+        ("U", {"de": "Unsicher", "en": "Uncertain"}),
+        ("N", {"de": "Nein", "en": "No"}),
+    ],
+    "E": [
+        ("I", {"de": "Mehr", "en": "Increase"}),
+        ("S", {"de": "Gleich", "en": "Same"}),
+        ("D", {"de": "Weniger", "en": "Decrease"}),
+    ],
+    "Y": [("Y", {"de": "Ja", "en": "Yes"}), ("N", {"de": "Nein", "en": "No"})],
+    "G": [
+        ("F", {"de": "Weiblich", "en": "Female"}),
+        ("M", {"de": "Männlich", "en": "Male"}),
+    ],
+}
+#: Attributes that change what is asked or accepted; named when set and not taken over.
+_MEANINGFUL = frozenset(
+    {
+        "array_filter",
+        "array_filter_exclude",
+        "em_validation_q",
+        "em_validation_sq",
+        "exclude_all_others",
+        "min_answers",
+        "max_answers",
+        "equals_num_value",
+        "min_num_value",
+        "max_num_value",
+        "hidden",
+        "random_order",
+        "prefix",
+        "time_limit",
+        "other_comment_mandatory",
+        "value_range_allows_missing",
+        "multiflexible_min",
+        "multiflexible_max",
+        "input_boxes",
+    }
+)
+_NAME = re.compile(NAME_PATTERN)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _plain(html: str) -> str:
+    """Question texts are HTML in LimeSurvey; ours are plain text."""
+    text = re.sub(r"<(?:br\s*/?|/p|/div|/li)>", "\n", html, flags=re.IGNORECASE)
+    text = _TAG.sub("", text)
+    for entity, char in (("&nbsp;", " "), ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">")):
+        text = text.replace(entity, char)
+    text = re.sub(r"[ \t]+", " ", text)
+    return re.sub(r"\s*\n\s*", "\n", text).strip()
+
+
+def _table(root: Element, name: str) -> list[dict[str, str]]:
+    section = root.find(name)
+    if section is None:
+        return []
+    rows = []
+    for row in section.iterfind("rows/row"):
+        rows.append({child.tag: (child.text or "").strip() for child in row})
+    return rows
+
+
+def _refuse(message: str) -> DefinitionError:
+    return DefinitionError([Problem("unreadable_file", "", message)])
+
+
+class _Reader:
+    def __init__(self, root: Element) -> None:
+        self.notices: list[Problem] = []
+        self.languages = [
+            (element.text or "").strip().lower()
+            for element in root.iterfind("languages/language")
+            if (element.text or "").strip()
+        ] or ["de"]
+        self.base = self.languages[0]
+        self.used: set[str] = set()
+        self.names: dict[str, str] = {}  # LimeSurvey code -> our name
+        self.subcodes: dict[str, tuple[str, str]] = {}
+        self.values: dict[tuple[str, str], str] = {}
+        self.origin: dict[str, tuple[str, str]] = {}  # our name -> (qid, code)
+        questions = _table(root, "questions") + _table(root, "subquestions")
+        self.l10n: dict[str, dict[str, tuple[str, str]]] = {}
+        for row in _table(root, "question_l10ns") + questions:
+            if "question" in row and row.get("language"):
+                texts = self.l10n.setdefault(row["qid"], {})
+                texts[row["language"].lower()] = (row["question"], row.get("help", ""))
+        by_qid: dict[str, dict[str, str]] = {}
+        for row in questions:
+            by_qid.setdefault(row["qid"], row)
+        self.questions = list(by_qid.values())
+        self.children: dict[str, list[dict[str, str]]] = {}
+        for row in self.questions:
+            parent = row.get("parent_qid", "0") or "0"
+            if parent != "0":
+                self.children.setdefault(parent, []).append(row)
+        answer_text: dict[str, dict[str, str]] = {}
+        for row in _table(root, "answer_l10ns"):
+            answer_text.setdefault(row["aid"], {})[row["language"].lower()] = row[
+                "answer"
+            ]
+        self.answers: dict[tuple[str, str], list[tuple[str, dict[str, str]]]] = {}
+        seen: dict[tuple[str, str, str], dict[str, str]] = {}
+        for row in sorted(
+            _table(root, "answers"), key=lambda r: _int(r.get("sortorder"))
+        ):
+            key = (row["qid"], row.get("scale_id", "0") or "0", row["code"])
+            labels = seen.get(key)
+            if labels is None:
+                labels = seen[key] = {}
+                self.answers.setdefault(key[:2], []).append((row["code"], labels))
+            if "answer" in row:
+                labels[(row.get("language") or self.base).lower()] = row["answer"]
+            labels.update(answer_text.get(row.get("aid", ""), {}))
+        self.attributes: dict[str, dict[str, str]] = {}
+        for row in _table(root, "question_attributes"):
+            language = (row.get("language") or "").lower()
+            if language and language != self.base:
+                continue
+            self.attributes.setdefault(row["qid"], {})[row["attribute"]] = row.get(
+                "value", ""
+            )
+        self.groups = sorted(
+            _table(root, "groups"), key=lambda r: _int(r.get("group_order"))
+        )
+        self.group_text: dict[str, dict[str, tuple[str, str]]] = {}
+        for row in _table(root, "group_l10ns") + self.groups:
+            if "group_name" in row:
+                self.group_text.setdefault(row["gid"], {})[
+                    (row.get("language") or self.base).lower()
+                ] = (row["group_name"], row.get("description", ""))
+        unique: dict[str, dict[str, str]] = {}
+        for row in self.groups:
+            unique.setdefault(row["gid"], row)
+        self.groups = list(unique.values())
+        self.settings = _table(root, "surveys_languagesettings")
+        self.conditions = {row.get("qid", "") for row in _table(root, "conditions")}
+
+    # -- helpers
+
+    def notice(
+        self, code: str, row: dict[str, str], column: str, message: str, action: str
+    ) -> None:
+        name = row.get("title", "")
+        sheet = "groups" if "title" not in row else "questions"
+        what = f"Frage {name!r}" if name else f"Gruppe {row.get('gid', '')}"
+        place = f"{what}, Feld {column!r}" if column else what
+        self.notices.append(
+            Problem(
+                code,
+                place,
+                f"{message} – {ACTIONS[action]}.",
+                {
+                    "sheet": sheet,
+                    "row": row.get("qid") or row.get("gid", ""),
+                    "column": column,
+                    "action": action,
+                    "name": name,
+                    "source": "lss",
+                },
+            )
+        )
+
+    def name(self, code: str, taken: bool = True) -> str:
+        name = code if _NAME.match(code) else re.sub(r"[^a-z0-9_]+", "_", code.lower())
+        name = name.strip("_") or "frage"
+        if not name[0].isalpha():
+            name = f"q_{name}"
+        base, number = name, 2
+        while name in self.used:
+            name, number = f"{base}_{number}", number + 1
+        if taken:
+            self.used.add(name)
+        return name
+
+    def text(self, texts: dict[str, str]) -> Text:
+        return Text(
+            {
+                lang: _plain(texts.get(lang, ""))
+                for lang in self.languages
+                if texts.get(lang)
+            }
+        )
+
+    def question_texts(self, qid: str) -> tuple[Text, Text | None]:
+        texts = self.l10n.get(qid, {})
+        label = self.text({lang: value[0] for lang, value in texts.items()})
+        hint = self.text({lang: value[1] for lang, value in texts.items() if value[1]})
+        return label, hint or None
+
+    def options(
+        self, question: str, entries: Iterable[tuple[str, dict[str, str]]]
+    ) -> tuple[Option, ...]:
+        options: list[Option] = []
+        values: set[str] = set()
+        for position, (code, texts) in enumerate(entries, start=1):
+            if re.fullmatch(r"-?\d+", code):
+                value, number = f"c{code}".replace("-", "m"), int(code)
+            else:
+                value, number = (
+                    re.sub(r"[^a-z0-9_]+", "_", code.lower()).strip("_"),
+                    position,
+                )
+                if not value or not value[0].isalpha():
+                    value = f"o_{value}"
+            if value in values or number in {o.code for o in options}:
+                continue
+            values.add(value)
+            self.values[(question, code)] = value
+            label = self.text(texts) or Text({self.base: code})
+            options.append(Option(code=number, value=value, label=label))
+        return tuple(options)
+
+    def fixed(self, kind: str, question: str) -> tuple[Option, ...]:
+        entries = [
+            (code, {lang: texts.get(lang[:2], texts["en"]) for lang in self.languages})
+            for code, texts in _FIXED[kind]
+        ]
+        return self.options(question, entries)
+
+    def sub_rows(self, row: dict[str, str], scale: str = "0") -> list[dict[str, str]]:
+        rows = [
+            r
+            for r in self.children.get(row["qid"], [])
+            if (r.get("scale_id") or "0") == scale
+        ]
+        return sorted(rows, key=lambda r: _int(r.get("question_order")))
+
+    # -- reading
+
+    def read(self) -> Questionnaire:
+        tops = sorted(
+            (r for r in self.questions if (r.get("parent_qid") or "0") == "0"),
+            key=lambda r: _int(r.get("question_order")),
+        )
+        # names first, so relevance can point to later and earlier questions alike
+        for row in tops:
+            name = self.name(row.get("title") or f"q{row['qid']}")
+            self.names[row.get("title", "")] = name
+            self.origin[name] = (row["qid"], row.get("title", ""))
+            if row.get("type") in ("M", "P"):
+                for sub in self.sub_rows(row):
+                    value = re.sub(r"[^a-z0-9_]+", "_", sub.get("title", "").lower())
+                    value = value if value[:1].isalpha() else f"o_{value}"
+                    self.subcodes[f"{row.get('title')}_{sub.get('title')}"] = (
+                        name,
+                        value,
+                    )
+        pages = []
+        for group in self.groups:
+            texts = self.group_text.get(group["gid"], {})
+            title = self.text({lang: value[0] for lang, value in texts.items()})
+            description = self.text({lang: v[1] for lang, v in texts.items() if v[1]})
+            questions: list[Question] = []
+            if description:
+                info = self.name(f"gruppe_{group['gid']}_hinweis")
+                questions.append(Question(info, QuestionType.INFO, description))
+            for row in tops:
+                if row.get("gid") == group["gid"]:
+                    questions.extend(self.question(row))
+            relevant = self.expression(group, "grelevance", group.get("grelevance", ""))
+            pages.append(
+                Page(
+                    name=self.name(f"gruppe_{group['gid']}"),
+                    title=title or Text({self.base: f"Gruppe {group['gid']}"}),
+                    questions=tuple(questions),
+                    relevant=relevant,
+                )
+            )
+        titles = {(r.get("surveyls_language") or "").lower(): r for r in self.settings}
+        title = self.text(
+            {lang: r.get("surveyls_title", "") for lang, r in titles.items()}
+        )
+        description = self.text(
+            {lang: r.get("surveyls_description", "") for lang, r in titles.items()}
+        )
+        return Questionnaire(
+            name="limesurvey",
+            title=title or Text({self.base: "LimeSurvey"}),
+            languages=tuple(self.languages),
+            pages=tuple(pages),
+            description=description or None,
+        )
+
+    def expression(self, row: dict[str, str], column: str, text: str) -> str | None:
+        if text.strip() in ("", "1"):
+            return None
+        result = translate(text, self.names.get, self.subcodes.get, self.value_map())
+        if result is None:
+            self.notice(
+                "relevance_not_translated",
+                row,
+                column,
+                f"Die Bedingung {text[:200]!r} lässt sich nicht in Umfrages Ausdrücke "
+                "übersetzen; die Frage wird ohne Bedingung gezeigt. Tragen Sie sie im "
+                "Editor nach. Sie wird",
+                "skipped",
+            )
+        return result
+
+    def value_map(self) -> dict[tuple[str, str], str]:
+        """(our question name, LimeSurvey answer code) -> our option value."""
+        return {
+            (self.names.get(question, question), code): value
+            for (question, code), value in self.values.items()
+        }
+
+    def question(self, row: dict[str, str]) -> list[Question]:
+        kind = row.get("type", "")
+        code = row.get("title", "")
+        name = self.names[code]
+        label, hint = self.question_texts(row["qid"])
+        attributes = self.attributes.get(row["qid"], {})
+        mandatory = row.get("mandatory", "N")
+        if mandatory == "S":
+            self.notice(
+                "soft_mandatory",
+                row,
+                "mandatory",
+                "„Weiche“ Pflichtfragen kennt Umfrage nicht; die Frage wird als "
+                "freiwillige Frage",
+                "changed",
+            )
+        base = Question(
+            name,
+            QuestionType.TEXT,
+            label or Text({self.base: code}),
+            hint=hint,
+            required=mandatory == "Y",
+            relevant=self.expression(row, "relevance", row.get("relevance", "")),
+        )
+        if row["qid"] in self.conditions and base.relevant is None:
+            self.notice(
+                "conditions_not_translated",
+                row,
+                "conditions",
+                "Alte Bedingungen (conditions) ohne Relevanzgleichung werden nicht "
+                "übersetzt; sie werden",
+                "skipped",
+            )
+        if row.get("preg"):
+            self.notice(
+                "unsupported_attribute",
+                row,
+                "preg",
+                "Reguläre Ausdrücke zur Prüfung kennt Umfrage nicht; die Prüfung wird",
+                "skipped",
+            )
+        for attribute, value in attributes.items():
+            if attribute in _MEANINGFUL and value not in ("", "0", "N"):
+                self.notice(
+                    "unsupported_attribute",
+                    row,
+                    attribute,
+                    f"Die Einstellung {attribute} = {value[:60]!r} kennt Umfrage "
+                    "nicht; sie wird",
+                    "skipped",
+                )
+        other = row.get("other") == "Y"
+        questions: list[Question]
+        if kind in ("L", "!", "O", "Y", "G", "5"):
+            if kind in _FIXED:
+                options = self.fixed(kind, code)
+            else:
+                options = self.options(code, self.answers.get((row["qid"], "0"), []))
+            if kind == "O":
+                self.notice(
+                    "comment_skipped",
+                    row,
+                    "type",
+                    "Das Kommentarfeld der Liste kennt Umfrage nicht; es wird",
+                    "skipped",
+                )
+            questions = [
+                replace(
+                    base,
+                    type=QuestionType.LIKERT
+                    if kind == "5"
+                    else QuestionType.SINGLE_CHOICE,
+                    options=self.with_other(options, other, attributes),
+                    appearance="dropdown" if kind == "!" else None,
+                )
+            ]
+        elif kind in ("M", "P"):
+            subs = self.sub_rows(row)
+            entries = [
+                (
+                    s.get("title", ""),
+                    {lang: t[0] for lang, t in self.l10n.get(s["qid"], {}).items()},
+                )
+                for s in subs
+            ]
+            if kind == "P":
+                self.notice(
+                    "comment_skipped",
+                    row,
+                    "type",
+                    "Die Kommentarfelder der Mehrfachauswahl kennt Umfrage nicht; sie "
+                    "werden",
+                    "skipped",
+                )
+            questions = [
+                replace(
+                    base,
+                    type=QuestionType.MULTIPLE_CHOICE,
+                    options=self.with_other(
+                        self.options(code, entries), other, attributes
+                    ),
+                )
+            ]
+        elif kind in ("F", "A", "B", "C", "E", "H", "1"):
+            if kind == "H":
+                self.notice(
+                    "matrix_by_column",
+                    row,
+                    "type",
+                    "Die Matrix nach Spalten wird als Matrix nach Zeilen",
+                    "changed",
+                )
+            if kind == "1":
+                self.notice(
+                    "dual_scale",
+                    row,
+                    "type",
+                    "Von der Matrix mit zwei Skalen wird nur die erste übernommen; die "
+                    "zweite wird",
+                    "skipped",
+                )
+            options = (
+                self.fixed(kind, code)
+                if kind in _FIXED
+                else self.options(code, self.answers.get((row["qid"], "0"), []))
+            )
+            items = []
+            for sub in self.sub_rows(row):
+                item = self.name(f"{name}_{sub.get('title', '')}")
+                self.origin[item] = (row["qid"], code)
+                sub_label, _ = self.question_texts(sub["qid"])
+                items.append(
+                    MatrixItem(
+                        item, sub_label or Text({self.base: sub.get("title", "")})
+                    )
+                )
+            questions = [
+                replace(
+                    base,
+                    type=QuestionType.LIKERT_MATRIX,
+                    options=options,
+                    items=tuple(items),
+                )
+            ]
+        elif kind in ("K", "Q"):
+            self.notice(
+                "split_subquestions",
+                row,
+                "type",
+                "Die Teilfragen werden als einzelne Fragen",
+                "changed",
+            )
+            questions = []
+            for sub in self.sub_rows(row):
+                sub_name = self.name(f"{name}_{sub.get('title', '')}")
+                self.origin[sub_name] = (row["qid"], code)
+                sub_label, _ = self.question_texts(sub["qid"])
+                label_text = Text(
+                    {
+                        lang: " – ".join(
+                            part
+                            for part in (base.label.get(lang), sub_label.get(lang))
+                            if part
+                        )
+                        for lang in self.languages
+                    }
+                )
+                questions.append(
+                    Question(
+                        sub_name,
+                        QuestionType.NUMBER if kind == "K" else QuestionType.TEXT,
+                        label_text,
+                        hint=hint,
+                        required=base.required,
+                        relevant=base.relevant,
+                        decimals=2 if kind == "K" else 0,
+                    )
+                )
+        elif kind in ("N", "S", "T", "U", "D", "X"):
+            question_type = {
+                "N": QuestionType.NUMBER,
+                "S": QuestionType.TEXT,
+                "T": QuestionType.LONG_TEXT,
+                "U": QuestionType.LONG_TEXT,
+                "D": QuestionType.DATE,
+                "X": QuestionType.INFO,
+            }[kind]
+            questions = [replace(base, type=question_type)]
+            if kind == "N":
+                questions = [
+                    replace(
+                        questions[0],
+                        minimum=_number(attributes.get("min_num_value_n")),
+                        maximum=_number(attributes.get("max_num_value_n")),
+                        decimals=0
+                        if attributes.get("num_value_int_only") == "1"
+                        else 2,
+                    )
+                ]
+            suffix = attributes.get("suffix")
+            if suffix and kind in ("N", "S"):
+                questions = [replace(questions[0], unit=Text({self.base: suffix}))]
+        else:
+            what = {
+                "R": "Rangfolgen (R)",
+                "|": "Datei-Uploads (|)",
+                "*": "Gleichungen (*)",
+                ";": "Text-Matrizen (;)",
+                ":": "Zahlen-Matrizen (:)",
+                "I": "Sprachwechsel (I)",
+            }.get(kind, f"den Fragetyp {kind!r}")
+            self.notice(
+                "unsupported_type",
+                row,
+                "type",
+                f"{what} kennt Umfrage nicht; die Frage {code!r} wird",
+                "skipped",
+            )
+            return []
+        return questions
+
+    def with_other(
+        self, options: tuple[Option, ...], other: bool, attributes: dict[str, str]
+    ) -> tuple[Option, ...]:
+        if not other:
+            return options
+        label = attributes.get("other_replace_text") or ""
+        texts = {
+            lang: label or ("Sonstiges" if lang.startswith("de") else "Other")
+            for lang in self.languages
+        }
+        code = max((o.code for o in options), default=0) + 1
+        value = "other" if "other" not in {o.value for o in options} else "other_1"
+        return (*options, Option(code=code, value=value, label=Text(texts), other=True))
+
+    def locate(self, problem: Problem) -> Problem:
+        match = re.match(
+            r"^pages\[(\d+)\](?:\.questions\[(\d+)\])?(?:\.(\w+))?", problem.place
+        )
+        qid, code, column = "", "", ""
+        if match and match.group(2) is not None and self.questionnaire is not None:
+            question = self.questionnaire.pages[int(match.group(1))].questions[
+                int(match.group(2))
+            ]
+            qid, code = self.origin.get(question.name, ("", question.name))
+            column = match.group(3) or ""
+        place = f"Frage {code!r}, Feld {column!r}" if code else problem.place
+        params = {
+            **problem.params,
+            "sheet": "questions",
+            "row": qid,
+            "column": column,
+            "name": code,
+            "action": "check",
+            "source": "lss",
+            "model_place": problem.place,
+        }
+        return Problem(
+            problem.code, place, f"{problem.message} – bitte prüfen.", params
+        )
+
+    questionnaire: Questionnaire | None = None
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text or 0)
+    except ValueError:
+        return 0
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def import_lss(source: bytes) -> ImportResult:
+    """Read a LimeSurvey survey export (``.lss``), forgivingly.
+
+    Raises :class:`~fragebogen.errors.DefinitionError` only when the file is too
+    large, is not a LimeSurvey survey export or is not well-formed (or declares
+    entities).
+    """
+    if len(source) > MAX_FILE_BYTES:
+        raise _refuse(f"Die Datei ist größer als {MAX_FILE_BYTES // 1_000_000} MB.")
+    try:
+        root = fromstring(source, forbid_dtd=True)
+    except (ParseError, DefusedXmlException, ValueError):
+        raise _refuse(
+            "Die Datei ist kein lesbarer LimeSurvey-Export (.lss, XML)."
+        ) from None
+    if root.tag != "document" or (root.findtext("LimeSurveyDocType") or "") != "Survey":
+        raise _refuse("Die Datei ist kein LimeSurvey-Umfrageexport (.lss).")
+    reader = _Reader(root)
+    questionnaire = reader.read()
+    reader.questionnaire = questionnaire
+    problems = [reader.locate(p) for p in validate_definition(questionnaire)]
+    return ImportResult(
+        questionnaire=questionnaire,
+        notices=(*reader.notices, *problems),
+        renamed={code: name for code, name in reader.names.items() if code != name},
+        unknown_languages=(),
+    )
