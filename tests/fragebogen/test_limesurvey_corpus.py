@@ -53,8 +53,10 @@ def test_limesurvey_test_surveys_import() -> None:
         }
         for code in _question_codes(data):
             name = result.renamed.get(code, code)
-            if code not in named and name not in ours and not any(
-                field.startswith(f"{name}_") for field in ours
+            if (
+                code not in named
+                and name not in ours
+                and not any(field.startswith(f"{name}_") for field in ours)
             ):
                 unnamed.append(f"{path.name}: {code}")
     print(f"LimeSurvey: {len(files)} files, {imported} imported, {crashes=}")

@@ -154,3 +154,22 @@ def test_confirm_needs_login_and_the_designer_role(staffed: Flask) -> None:
     analyst = _client(staffed, "auswertung")
     token = csrf_token(analyst.get("/berichte/").get_data(as_text=True))
     assert analyst.post(CONFIRM, data={"csrf_token": token}).status_code == 403
+
+
+def test_limesurvey_export_in_two_steps(staffed: Flask) -> None:
+    from tests.fragebogen.test_limesurvey import FAMILY
+
+    designer = _client(staffed, "gestaltung")
+    resp = _upload(designer, "familie.lss", FAMILY)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "Frage Rang, Feld type" in html
+    assert "Frage Formel, Feld relevance" in html
+    assert _count(staffed) == 0
+    resp = designer.post(CONFIRM, data={**_form_data(html), "confirm": "1"})
+    assert resp.status_code == 302
+    with staffed.app_context():
+        row = db.session.execute(sa.select(QuestionnaireRow)).scalar_one()
+        questionnaire = from_data(row.versions[0].definition)
+    assert questionnaire.languages == ("de", "en")
+    assert "rang" not in {q.name.lower() for q in questionnaire.questions()}

@@ -23,6 +23,7 @@ from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, Optional, Regexp
 
 from fragebogen.errors import Problem
+from fragebogen.limesurvey import import_lss
 from fragebogen.xlsform import ImportResult, import_xlsform
 from fragebogen.xlsform.sheets import MAX_FILE_BYTES
 
@@ -39,7 +40,7 @@ __all__ = [
     "unpack",
 ]
 
-XLSFORM_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".csv", ".md")
+XLSFORM_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".csv", ".md", ".lss")
 _SALT = "xlsform-import"
 _LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
@@ -77,6 +78,14 @@ NOTICE_TITLES = {
     "unbalanced_group": _l("Gruppe nicht geschlossen"),
     "too_many_columns": _l("Zu viele Spalten"),
     "missing_translation": _l("Übersetzung fehlt"),
+    "relevance_not_translated": _l("Bedingung nicht übersetzt"),
+    "unsupported_attribute": _l("Einstellung nicht unterstützt"),
+    "comment_skipped": _l("Kommentarfeld nicht unterstützt"),
+    "split_subquestions": _l("Teilfragen als einzelne Fragen übernommen"),
+    "soft_mandatory": _l("Weiche Pflichtfrage"),
+    "dual_scale": _l("Zweite Skala nicht unterstützt"),
+    "matrix_by_column": _l("Matrix nach Spalten"),
+    "conditions_not_translated": _l("Bedingungen nicht übersetzt"),
 }
 
 
@@ -126,12 +135,15 @@ def read_upload(
     """Read an XLSForm upload; DefinitionError when it cannot be read at all."""
     if not content:
         raise DesignError(_("Die Datei ist leer."))
-    result = import_xlsform(
-        content,
-        filename=filename,
-        languages=languages or {},
-        default_language=default_language,
-    )
+    if filename.lower().endswith(".lss"):
+        result = import_lss(content)
+    else:
+        result = import_xlsform(
+            content,
+            filename=filename,
+            languages=languages or {},
+            default_language=default_language,
+        )
     if unknown is None:
         unknown = result.unknown_languages
     return ImportReport(filename, result, pack(filename, content, unknown))
@@ -149,6 +161,9 @@ def notice_rows(notices: Sequence[Problem], german: bool) -> list[dict[str, Any]
     rows = []
     for notice in notices:
         params = notice.params
+        if params.get("source") == "lss":
+            rows.append(_lss_row(notice))
+            continue
         parts = [_("Blatt %(sheet)s", sheet=params.get("sheet", ""))]
         if params.get("row"):
             rows_list = params.get("rows") or [params["row"]]
@@ -173,6 +188,25 @@ def notice_rows(notices: Sequence[Problem], german: bool) -> list[dict[str, Any]
             }
         )
     return rows
+
+
+def _lss_row(notice: Problem) -> dict[str, Any]:
+    """A notice of a LimeSurvey import: the question code and field name it."""
+    params = notice.params
+    if params.get("name"):
+        place = _("Frage %(name)s", name=params["name"])
+    else:
+        place = _("Gruppe %(gid)s", gid=params.get("row", ""))
+    if params.get("column"):
+        place += ", " + _("Feld %(field)s", field=params["column"])
+    title = NOTICE_TITLES.get(notice.code)
+    return {
+        "place": place,
+        "title": str(title) if title is not None else "",
+        "action": str(ACTION_LABELS.get(params.get("action", ""), "")),
+        "details": notice.message,
+        "name": "",
+    }
 
 
 class _ConfirmForm(FlaskForm):
