@@ -8,9 +8,10 @@ XLSForm is written by hand in many spellings: ``label:English`` (one colon),
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Column", "TypeSpec", "column_of", "type_of"]
+__all__ = ["Column", "TypeSpec", "ascii_name", "column_of", "type_of"]
 
 #: Columns that hold a text per language.
 TEXT_KEYS = frozenset(
@@ -142,3 +143,12 @@ def type_of(text: str) -> TypeSpec:
         "date time": "datetime",
     }.get(kind, kind)
     return TypeSpec(kind)
+
+
+def ascii_name(text: str) -> str:
+    """``text`` as lower-case ASCII letters, digits and ``_`` (ä -> ae …)."""
+    text = text.lower()
+    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(umlaut, plain)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from fragebogen.errors import Problem
 from fragebogen.model import (
     NAME_PATTERN,
     MatrixItem,
@@ -20,8 +18,9 @@ from fragebogen.model import (
     Text,
 )
 from fragebogen.validation import APPEARANCES
-from fragebogen.xlsform.columns import TEXT_KEYS, Column, TypeSpec, column_of
-from fragebogen.xlsform.notices import Notices, place_of
+from fragebogen.xlsform.choices import FALSE, TRUE, read_choices
+from fragebogen.xlsform.columns import Column, TypeSpec, ascii_name, column_of
+from fragebogen.xlsform.notices import Notices
 from fragebogen.xlsform.write import OTHER_TEXT, PLEASE_SPECIFY
 
 if TYPE_CHECKING:
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["QuestionReader", "combine"]
 
 _NAME = re.compile(NAME_PATTERN)
-_TRUE = frozenset({"yes", "true", "true()", "1", "ja", "y"})
-_FALSE = frozenset({"no", "false", "false()", "0", "nein", "n", ""})
 _SIMPLE = {
     "note": QuestionType.INFO,
     "acknowledge": QuestionType.CONSENT,
@@ -126,14 +123,6 @@ def combine(*expressions: str | None) -> str | None:
     return " and ".join(f"({text})" for text in present)
 
 
-def _ascii_name(text: str) -> str:
-    text = text.lower()
-    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(umlaut, plain)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-
-
 @dataclass
 class _Frame:
     kind: str  # page, flat, matrix
@@ -173,7 +162,8 @@ class QuestionReader:
         self.original_name: dict[str, str] = {}
         self.questionnaire: Questionnaire | None = None
         self.title = Text({languages.plain: "Fragebogen"})
-        self.lists = self.read_choices(sheets.get("choices"))
+        self.choice_rows: dict[tuple[str, str], Row] = {}
+        self.lists = read_choices(self, sheets.get("choices"))
 
     # -- cells
 
@@ -277,7 +267,7 @@ class QuestionReader:
         if _NAME.match(written) and written not in self.used:
             self.used.add(written)
             return written
-        fixed = _ascii_name(written)[:60] or "frage"
+        fixed = ascii_name(written)[:60] or "frage"
         if not fixed[0].isalpha():
             fixed = f"f_{fixed}"
         base, number = fixed, 2
@@ -300,112 +290,6 @@ class QuestionReader:
                 new_name=fixed,
             )
         return fixed
-
-    # -- choices
-
-    def read_choices(self, sheet: Sheet | None) -> dict[str, list[Option]]:
-        lists: dict[str, list[Option]] = {}
-        self.choice_rows: dict[tuple[str, str], Row] = {}
-        for row in sheet.rows if sheet else ():
-            list_name = self.get(row, "list_name")
-            written = self.get(row, "name")
-            if not list_name or not written:
-                self.notices.add(
-                    "incomplete_choice",
-                    row.sheet,
-                    row.number,
-                    "",
-                    "Der Zeile fehlt list_name oder name; sie wird",
-                    "skipped",
-                )
-                continue
-            options = lists.setdefault(list_name, [])
-            code_text = self.get(row, "code")
-            code = None
-            if re.fullmatch(r"-?\d+(\.0+)?", code_text):
-                code = int(float(code_text))
-            elif re.fullmatch(r"-?\d+", written):
-                code = int(written)
-            taken = {option.code for option in options}
-            if code is None or code in taken:
-                code = max(taken, default=0) + 1
-            value = self.option_value(row, list_name, written, options)
-            if value is None:
-                continue
-            label = self.text(row, "label") or Text({self.langs.plain: written})
-            options.append(
-                Option(
-                    code=code,
-                    value=value,
-                    label=label,
-                    missing=self.flag(row, "missing"),
-                    exclusive=self.flag(row, "exclusive"),
-                    other=self.flag(row, "other"),
-                )
-            )
-            self.choice_rows[(list_name, value)] = row
-            self.leftovers(
-                row,
-                {"list_name", "name", "label", "code", "missing", "exclusive", "other"},
-            )
-        return lists
-
-    def option_value(
-        self, row: Row, list_name: str, written: str, options: list[Option]
-    ) -> str | None:
-        values = {option.value for option in options}
-        if re.fullmatch(r"-?\d+", written):
-            value = f"c{written}".replace("-", "m")
-        elif _NAME.match(written):
-            value = written
-        else:
-            value = _ascii_name(written) or "option"
-            if not value[0].isalpha():
-                value = f"o_{value}"
-        if value in values and value == written:
-            self.notices.add(
-                "duplicate_choice",
-                row.sheet,
-                row.number,
-                self.header_value(row, "name")[0],
-                f"Die Liste {list_name!r} hat die Option {written!r} schon; diese "
-                "Zeile wird",
-                "skipped",
-                list_name=list_name,
-            )
-            return None
-        base, number = value, 2
-        while value in values:
-            value, number = f"{base}_{number}", number + 1
-        if value != written and not re.fullmatch(r"-?\d+", written):
-            self.option_renamed[(list_name, written)] = value
-            self.notices.add(
-                "option_renamed",
-                row.sheet,
-                row.number,
-                self.header_value(row, "name")[0],
-                f"Der Optionsname {written!r} ist kein gültiger Name; er heißt jetzt "
-                f"{value!r} und die Bedingungen werden angepasst",
-                "changed",
-                name=written,
-                new_name=value,
-            )
-        return value
-
-    def flag(self, row: Row, key: str) -> bool:
-        header, value = self.header_value(row, key)
-        if value.lower() in _TRUE:
-            return True
-        if value.lower() not in _FALSE:
-            self.notices.add(
-                "invalid_flag",
-                row.sheet,
-                row.number,
-                header,
-                f"Erwartet wird yes oder no, nicht {value!r}; der Wert wird",
-                "skipped",
-            )
-        return False
 
     def number(self, row: Row, key: str) -> float | None:
         header, text = self.header_value(row, key)
@@ -433,114 +317,6 @@ class QuestionReader:
         from fragebogen.xlsform.structure import SurveyReader
 
         return SurveyReader(self).read(rows)
-
-    # -- after reading
-
-    def rewrite_expressions(self, questionnaire: Questionnaire) -> Questionnaire:
-        """Conditions with renamed questions and options under their new names."""
-        if not self.renamed and not self.option_renamed:
-            return questionnaire
-
-        def rewrite(text: str | None) -> str | None:
-            if text is None:
-                return None
-            for old, new in self.renamed.items():
-                text = re.sub(
-                    r"\$\{\s*" + re.escape(old) + r"\s*\}", f"${{{new}}}", text
-                )
-            for question, list_name in self.list_of.items():
-                for (name, old), new in self.option_renamed.items():
-                    if name != list_name:
-                        continue
-                    reference = r"\$\{\s*" + re.escape(question) + r"\s*\}"
-                    quoted = r"(?P<q>['\"])" + re.escape(old) + r"(?P=q)"
-                    text = re.sub(
-                        r"(selected\(\s*" + reference + r"\s*,\s*)" + quoted,
-                        rf"\g<1>'{new}'",
-                        text,
-                    )
-                    text = re.sub(
-                        r"(" + reference + r"\s*!?=\s*)" + quoted,
-                        rf"\g<1>'{new}'",
-                        text,
-                    )
-            return text
-
-        pages = tuple(
-            replace(
-                page,
-                relevant=rewrite(page.relevant),
-                questions=tuple(
-                    replace(
-                        question,
-                        relevant=rewrite(question.relevant),
-                        constraint=rewrite(question.constraint),
-                    )
-                    for question in page.questions
-                ),
-            )
-            for page in questionnaire.pages
-        )
-        return replace(questionnaire, pages=pages)
-
-    def locate(self, problem: Problem) -> Problem:
-        """A problem of the definition, placed on the sheet, row and column."""
-        match = re.match(
-            r"^pages\[(\d+)\](?:\.questions\[(\d+)\])?"
-            r"(?:\.(options|items)\[(\d+)\])?(?:\.([a-z_]+))?(?:\.(.+))?$",
-            problem.place,
-        )
-        sheet, number, column = "survey", 0, ""
-        if match and self.questionnaire is not None:
-            page = self.questionnaire.pages[int(match.group(1))]
-            row: Row | None = self.origin.pages.get(page.name)
-            key = match.group(5) or ""
-            language = match.group(6) or problem.params.get("language")
-            if match.group(2) is not None:
-                question = page.questions[int(match.group(2))]
-                row = self.origin.questions.get(question.name, row)
-                if match.group(3) == "options":
-                    option = question.options[int(match.group(4))]
-                    list_name = self.list_of.get(question.name, "")
-                    row = self.choice_rows.get((list_name, option.value), row)
-                elif match.group(3) == "items":
-                    item = question.items[int(match.group(4))]
-                    row = self.origin.questions.get(item.name, row)
-            if row is not None:
-                sheet, number = row.sheet, row.number
-                column = self.header_for(row, key, language)
-        elif problem.place.startswith(("title", "description", "name")):
-            sheet = "settings"
-            column = {"title": "form_title", "name": "form_id"}.get(
-                problem.place.split(".", 1)[0], "questionnaire_description"
-            )
-        text = f"{problem.message} – bitte prüfen."
-        params = {
-            **problem.params,
-            "sheet": sheet,
-            "row": number,
-            "column": column,
-            "action": "check",
-            "model_place": problem.place,
-        }
-        return Problem(problem.code, place_of(sheet, number, column), text, params)
-
-    def header_for(self, row: Row, key: str, language: str | None) -> str:
-        key = {"title": "label", "options": "type", "items": "type"}.get(key, key)
-        plain = ""
-        for header in row.values:
-            column = self.column(row, header)
-            if column is None or column.key != key or column.media:
-                continue
-            if column.language is None:
-                plain = header
-                if language is None or self.langs.plain == language:
-                    return header
-            elif language is None or self.langs.codes.get(column.language) == language:
-                return header
-        if language and key in TEXT_KEYS:
-            return f"{key}::{language}"
-        return plain or key
 
     # -- one question
 
@@ -718,9 +494,9 @@ class QuestionReader:
 
     def required(self, row: Row, name: str) -> bool:
         header, written = self.header_value(row, "required")
-        if written.lower() in _TRUE:
+        if written.lower() in TRUE:
             return True
-        if written.lower() not in _FALSE:
+        if written.lower() not in FALSE:
             self.notices.add(
                 "conditional_required",
                 row.sheet,

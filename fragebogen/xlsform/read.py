@@ -20,6 +20,7 @@ from fragebogen.model import Questionnaire, Text
 from fragebogen.validation import validate_definition
 from fragebogen.xlsform.languages import guess_language, language_code
 from fragebogen.xlsform.notices import Notices
+from fragebogen.xlsform.placing import locate, rewrite_expressions
 from fragebogen.xlsform.questions import QuestionReader
 from fragebogen.xlsform.sheets import (
     KNOWN_SHEETS,
@@ -241,10 +242,10 @@ def _read(
         pages=tuple(pages),
         description=description,
     )
-    questionnaire = reader.rewrite_expressions(questionnaire)
+    questionnaire = rewrite_expressions(reader, questionnaire)
     reader.questionnaire = questionnaire
     problems = [
-        reader.locate(problem) for problem in validate_definition(questionnaire)
+        locate(reader, problem) for problem in validate_definition(questionnaire)
     ]
     return ImportResult(
         questionnaire=questionnaire,

@@ -22,6 +22,14 @@ from defusedxml.ElementTree import ParseError, fromstring  # type: ignore[import
 
 from fragebogen.errors import DefinitionError, Problem
 from fragebogen.expressionscript import translate
+from fragebogen.limesurvey.tables import (
+    FIXED,
+    MEANINGFUL,
+    as_int,
+    as_number,
+    plain,
+    table,
+)
 from fragebogen.model import (
     NAME_PATTERN,
     MatrixItem,
@@ -37,100 +45,9 @@ from fragebogen.xlsform.notices import ACTIONS
 from fragebogen.xlsform.read import ImportResult
 from fragebogen.xlsform.sheets import MAX_FILE_BYTES
 
-__all__ = ["TYPES", "import_lss"]
+__all__ = ["import_lss"]
 
-#: LimeSurvey question type -> what it becomes here.
-TYPES = {
-    "L": "single_choice",
-    "!": "single_choice (dropdown)",
-    "O": "single_choice (comment skipped)",
-    "M": "multiple_choice",
-    "P": "multiple_choice (comments skipped)",
-    "F": "likert_matrix",
-    "A": "likert_matrix (1-5)",
-    "B": "likert_matrix (1-10)",
-    "C": "likert_matrix (yes/uncertain/no)",
-    "E": "likert_matrix (increase/same/decrease)",
-    "H": "likert_matrix (by column)",
-    "1": "likert_matrix (first scale)",
-    "5": "likert (1-5)",
-    "N": "number",
-    "K": "number per sub-question",
-    "Q": "text per sub-question",
-    "S": "text",
-    "T": "long_text",
-    "U": "long_text",
-    "Y": "single_choice (yes/no)",
-    "G": "single_choice (gender)",
-    "D": "date",
-    "X": "info",
-}
-_FIXED = {
-    "A": [(str(n), {"de": str(n), "en": str(n)}) for n in range(1, 6)],
-    "5": [(str(n), {"de": str(n), "en": str(n)}) for n in range(1, 6)],
-    "B": [(str(n), {"de": str(n), "en": str(n)}) for n in range(1, 11)],
-    "C": [
-        ("Y", {"de": "Ja", "en": "Yes"}),
-        ("U", {"de": "Unsicher", "en": "Uncertain"}),
-        ("N", {"de": "Nein", "en": "No"}),
-    ],
-    "E": [
-        ("I", {"de": "Mehr", "en": "Increase"}),
-        ("S", {"de": "Gleich", "en": "Same"}),
-        ("D", {"de": "Weniger", "en": "Decrease"}),
-    ],
-    "Y": [("Y", {"de": "Ja", "en": "Yes"}), ("N", {"de": "Nein", "en": "No"})],
-    "G": [
-        ("F", {"de": "Weiblich", "en": "Female"}),
-        ("M", {"de": "Männlich", "en": "Male"}),
-    ],
-}
-#: Attributes that change what is asked or accepted; named when set and not taken over.
-_MEANINGFUL = frozenset(
-    {
-        "array_filter",
-        "array_filter_exclude",
-        "em_validation_q",
-        "em_validation_sq",
-        "exclude_all_others",
-        "min_answers",
-        "max_answers",
-        "equals_num_value",
-        "min_num_value",
-        "max_num_value",
-        "hidden",
-        "random_order",
-        "prefix",
-        "time_limit",
-        "other_comment_mandatory",
-        "value_range_allows_missing",
-        "multiflexible_min",
-        "multiflexible_max",
-        "input_boxes",
-    }
-)
 _NAME = re.compile(NAME_PATTERN)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def _plain(html: str) -> str:
-    """Question texts are HTML in LimeSurvey; ours are plain text."""
-    text = re.sub(r"<(?:br\s*/?|/p|/div|/li)>", "\n", html, flags=re.IGNORECASE)
-    text = _TAG.sub("", text)
-    for entity, char in (("&nbsp;", " "), ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">")):
-        text = text.replace(entity, char)
-    text = re.sub(r"[ \t]+", " ", text)
-    return re.sub(r"\s*\n\s*", "\n", text).strip()
-
-
-def _table(root: Element, name: str) -> list[dict[str, str]]:
-    section = root.find(name)
-    if section is None:
-        return []
-    rows = []
-    for row in section.iterfind("rows/row"):
-        rows.append({child.tag: (child.text or "").strip() for child in row})
-    return rows
 
 
 def _refuse(message: str) -> DefinitionError:
@@ -151,9 +68,9 @@ class _Reader:
         self.subcodes: dict[str, tuple[str, str]] = {}
         self.values: dict[tuple[str, str], str] = {}
         self.origin: dict[str, tuple[str, str]] = {}  # our name -> (qid, code)
-        questions = _table(root, "questions") + _table(root, "subquestions")
+        questions = table(root, "questions") + table(root, "subquestions")
         self.l10n: dict[str, dict[str, tuple[str, str]]] = {}
-        for row in _table(root, "question_l10ns") + questions:
+        for row in table(root, "question_l10ns") + questions:
             if "question" in row and row.get("language"):
                 texts = self.l10n.setdefault(row["qid"], {})
                 texts[row["language"].lower()] = (row["question"], row.get("help", ""))
@@ -167,14 +84,14 @@ class _Reader:
             if parent != "0":
                 self.children.setdefault(parent, []).append(row)
         answer_text: dict[str, dict[str, str]] = {}
-        for row in _table(root, "answer_l10ns"):
+        for row in table(root, "answer_l10ns"):
             answer_text.setdefault(row["aid"], {})[row["language"].lower()] = row[
                 "answer"
             ]
         self.answers: dict[tuple[str, str], list[tuple[str, dict[str, str]]]] = {}
         seen: dict[tuple[str, str, str], dict[str, str]] = {}
         for row in sorted(
-            _table(root, "answers"), key=lambda r: _int(r.get("sortorder"))
+            table(root, "answers"), key=lambda r: as_int(r.get("sortorder"))
         ):
             key = (row["qid"], row.get("scale_id", "0") or "0", row["code"])
             labels = seen.get(key)
@@ -185,7 +102,7 @@ class _Reader:
                 labels[(row.get("language") or self.base).lower()] = row["answer"]
             labels.update(answer_text.get(row.get("aid", ""), {}))
         self.attributes: dict[str, dict[str, str]] = {}
-        for row in _table(root, "question_attributes"):
+        for row in table(root, "question_attributes"):
             language = (row.get("language") or "").lower()
             if language and language != self.base:
                 continue
@@ -193,10 +110,10 @@ class _Reader:
                 "value", ""
             )
         self.groups = sorted(
-            _table(root, "groups"), key=lambda r: _int(r.get("group_order"))
+            table(root, "groups"), key=lambda r: as_int(r.get("group_order"))
         )
         self.group_text: dict[str, dict[str, tuple[str, str]]] = {}
-        for row in _table(root, "group_l10ns") + self.groups:
+        for row in table(root, "group_l10ns") + self.groups:
             if "group_name" in row:
                 self.group_text.setdefault(row["gid"], {})[
                     (row.get("language") or self.base).lower()
@@ -205,8 +122,8 @@ class _Reader:
         for row in self.groups:
             unique.setdefault(row["gid"], row)
         self.groups = list(unique.values())
-        self.settings = _table(root, "surveys_languagesettings")
-        self.conditions = {row.get("qid", "") for row in _table(root, "conditions")}
+        self.settings = table(root, "surveys_languagesettings")
+        self.conditions = {row.get("qid", "") for row in table(root, "conditions")}
 
     # -- helpers
 
@@ -248,7 +165,7 @@ class _Reader:
     def text(self, texts: dict[str, str]) -> Text:
         return Text(
             {
-                lang: _plain(texts.get(lang, ""))
+                lang: plain(texts.get(lang, ""))
                 for lang in self.languages
                 if texts.get(lang)
             }
@@ -286,7 +203,7 @@ class _Reader:
     def fixed(self, kind: str, question: str) -> tuple[Option, ...]:
         entries = [
             (code, {lang: texts.get(lang[:2], texts["en"]) for lang in self.languages})
-            for code, texts in _FIXED[kind]
+            for code, texts in FIXED[kind]
         ]
         return self.options(question, entries)
 
@@ -296,14 +213,14 @@ class _Reader:
             for r in self.children.get(row["qid"], [])
             if (r.get("scale_id") or "0") == scale
         ]
-        return sorted(rows, key=lambda r: _int(r.get("question_order")))
+        return sorted(rows, key=lambda r: as_int(r.get("question_order")))
 
     # -- reading
 
     def read(self) -> Questionnaire:
         tops = sorted(
             (r for r in self.questions if (r.get("parent_qid") or "0") == "0"),
-            key=lambda r: _int(r.get("question_order")),
+            key=lambda r: as_int(r.get("question_order")),
         )
         # names first, so relevance can point to later and earlier questions alike
         for row in tops:
@@ -419,7 +336,7 @@ class _Reader:
                 "skipped",
             )
         for attribute, value in attributes.items():
-            if attribute in _MEANINGFUL and value not in ("", "0", "N"):
+            if attribute in MEANINGFUL and value not in ("", "0", "N"):
                 self.notice(
                     "unsupported_attribute",
                     row,
@@ -431,7 +348,7 @@ class _Reader:
         other = row.get("other") == "Y"
         questions: list[Question]
         if kind in ("L", "!", "O", "Y", "G", "5"):
-            if kind in _FIXED:
+            if kind in FIXED:
                 options = self.fixed(kind, code)
             else:
                 options = self.options(code, self.answers.get((row["qid"], "0"), []))
@@ -500,7 +417,7 @@ class _Reader:
                 )
             options = (
                 self.fixed(kind, code)
-                if kind in _FIXED
+                if kind in FIXED
                 else self.options(code, self.answers.get((row["qid"], "0"), []))
             )
             items = []
@@ -569,8 +486,8 @@ class _Reader:
                 questions = [
                     replace(
                         questions[0],
-                        minimum=_number(attributes.get("min_num_value_n")),
-                        maximum=_number(attributes.get("max_num_value_n")),
+                        minimum=as_number(attributes.get("min_num_value_n")),
+                        maximum=as_number(attributes.get("max_num_value_n")),
                         decimals=0
                         if attributes.get("num_value_int_only") == "1"
                         else 2,
@@ -639,20 +556,6 @@ class _Reader:
         )
 
     questionnaire: Questionnaire | None = None
-
-
-def _int(text: str | None) -> int:
-    try:
-        return int(text or 0)
-    except ValueError:
-        return 0
-
-
-def _number(text: str | None) -> float | None:
-    try:
-        return float(text) if text not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def import_lss(source: bytes) -> ImportResult:
