@@ -575,8 +575,15 @@ def import_lss(source: bytes) -> ImportResult:
         ) from None
     if root.tag != "document" or (root.findtext("LimeSurveyDocType") or "") != "Survey":
         raise _refuse("Die Datei ist kein LimeSurvey-Umfrageexport (.lss).")
-    reader = _Reader(root)
-    questionnaire = reader.read()
+    try:
+        reader = _Reader(root)
+        questionnaire = reader.read()
+    except KeyError as missing:
+        # a row without qid, gid, code … : the export is incomplete
+        raise _refuse(
+            f"Der LimeSurvey-Export ist unvollständig: einer Zeile fehlt das Feld "
+            f"{str(missing.args[0])!r}."
+        ) from None
     reader.questionnaire = questionnaire
     problems = [reader.locate(p) for p in validate_definition(questionnaire)]
     return ImportResult(

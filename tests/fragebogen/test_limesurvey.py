@@ -235,3 +235,10 @@ def test_hostile_and_foreign_files_are_refused() -> None:
         with pytest.raises(DefinitionError) as info:
             import_lss(data)
         assert info.value.problems[0].code == "unreadable_file"
+
+
+def test_incomplete_export_is_refused_with_the_missing_field() -> None:
+    broken = lss(["de"], questions=[{"title": "Q1", "type": "S"}])
+    with pytest.raises(DefinitionError) as info:
+        import_lss(broken)
+    assert "'qid'" in info.value.problems[0].message
