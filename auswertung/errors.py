@@ -18,6 +18,7 @@ __all__ = [
     "DesignError",
     "EstimationError",
     "InputError",
+    "ModelError",
     "WeightingError",
 ]
 
@@ -113,6 +114,48 @@ MESSAGES: Mapping[str, str] = MappingProxyType(
             "Für den Test braucht „{column}“ mindestens zwei Ausprägungen mit "
             "gültigen Antworten."
         ),
+        # small-area estimation (Fay–Herriot)
+        "sae_no_areas": "Es gibt keine Gebiete für das Modell.",
+        "sae_duplicate_area": "Das Gebiet „{area}“ kommt mehrfach vor.",
+        "sae_length_mismatch": (
+            "„{column}“ hat {length} Werte, es gibt aber {areas} Gebiete."
+        ),
+        "sae_variance_missing": (
+            "Für das Gebiet „{area}“ gibt es einen direkten Schätzwert, aber keine "
+            "Varianz („{column}“)."
+        ),
+        "sae_variance_invalid": (
+            "Die Varianz („{column}“) des Gebiets „{area}“ ist {value}; sie muss "
+            "positiv und endlich sein."
+        ),
+        "sae_direct_invalid": (
+            "Der direkte Schätzwert („{column}“) des Gebiets „{area}“ ist {value}; "
+            "{reason}"
+        ),
+        "sae_covariate_missing": (
+            "Die Kovariate „{column}“ hat für das Gebiet „{area}“ keinen Wert."
+        ),
+        "sae_covariate_constant": (
+            "Die Kovariate „{column}“ ist in allen Gebieten mit direktem "
+            "Schätzwert gleich ({value}); sie trägt nichts zum Modell bei."
+        ),
+        "sae_collinear": (
+            "Die Kovariate „{column}“ ist kollinear: sie lässt sich aus "
+            "{others} berechnen."
+        ),
+        "sae_too_few_areas": (
+            "Nur {areas} Gebiete haben einen direkten Schätzwert; das Modell hat "
+            "{parameters} Parameter (Koeffizienten und Modellvarianz) und braucht "
+            "mehr Gebiete als Parameter."
+        ),
+        "sae_not_converged": (
+            "Die {method}-Schätzung der Modellvarianz ist nach {iterations} "
+            "Iterationen nicht konvergiert (relative Änderung {change:.3g})."
+        ),
+        "sae_suppressed_input": (
+            "Die direkten Schätzwerte von „{area}“ sind unterdrückt; für das "
+            "Modell die Schätzung mit min_n=0 berechnen."
+        ),
         # command line input
         "file_unreadable": "Die Datei „{path}“ kann nicht gelesen werden: {reason}",
         "option_invalid": "Die Angabe „{option} {value}“ ist ungültig: {reason}",
@@ -180,6 +223,10 @@ class ConvergenceError(WeightingError):
 
 class EstimationError(AnalysisError):
     """An estimator was called with unusable arguments."""
+
+
+class ModelError(EstimationError):
+    """A small-area model cannot be fitted to the given areas and covariates."""
 
 
 class InputError(AnalysisError):
