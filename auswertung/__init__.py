@@ -29,6 +29,7 @@ from auswertung.errors import (
     DesignError,
     EstimationError,
     InputError,
+    ModelError,
     WeightingError,
 )
 from auswertung.estimation import (
@@ -38,6 +39,8 @@ from auswertung.estimation import (
     estimate_multiple_choice,
     estimate_share,
 )
+from auswertung.small_area import FayHerriot, fay_herriot
+from auswertung.small_area_inputs import model_estimate
 from auswertung.weighting import (
     CalibrationReport,
     Margin,
@@ -61,8 +64,10 @@ __all__ = [
     "DesignError",
     "Estimate",
     "EstimationError",
+    "FayHerriot",
     "InputError",
     "Margin",
+    "ModelError",
     "WeightDiagnostics",
     "WeightingError",
     "compare_with_total",
@@ -70,7 +75,9 @@ __all__ = [
     "estimate_mean",
     "estimate_multiple_choice",
     "estimate_share",
+    "fay_herriot",
     "mark_suppressed",
+    "model_estimate",
     "poststratify",
     "rake",
     "rao_scott_test",

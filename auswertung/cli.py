@@ -6,6 +6,8 @@
         [--mean VAR]... [--share VAR=CODE,CODE]... [--missing VAR=CODE,...]...
         [--method rake|poststratify|none] [--ci logit|beta] [--min-n N]
         --out RESULTS.csv
+    auswertung small-area AREAS.csv --area COL --direct COL --variance COL
+        [--covariate COL]... [--method reml|ml] --out RESULTS.csv [--model FILE.json]
 
 Bad input ends the program with exit code 2 and a one-line German message naming
 the problem; nothing is written then.
@@ -17,13 +19,14 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 import numpy as np
 import pandas as pd
 
+from auswertung import small_area_cli
 from auswertung.design import Design, numeric_column
 from auswertung.disclosure import DEFAULT_MIN_N, mark_suppressed
 from auswertung.errors import AnalysisError, InputError
@@ -114,6 +117,7 @@ def _parser() -> _Parser:
         help="Grenzen des Gewichtungsfaktors beim Raking, z. B. 0.3,3",
     )
     est.add_argument("--out", metavar="RESULTS.csv", required=True)
+    small_area_cli.add_parser(commands)
     return parser
 
 
@@ -345,6 +349,11 @@ def _estimate(args: argparse.Namespace) -> int:
 
 
 def _write_atomic(frame: pd.DataFrame, path: str) -> None:
+    _write_text_atomic(path, lambda stream: frame.to_csv(stream, index=False))
+
+
+def _write_text_atomic(path: str, write: Callable[[TextIO], object]) -> None:
+    """Write a UTF-8 text file through a temporary file, or not at all."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     try:
@@ -357,7 +366,7 @@ def _write_atomic(frame: pd.DataFrame, path: str) -> None:
         ) from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            frame.to_csv(stream, index=False)
+            write(stream)
         os.replace(temp_name, target)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
@@ -388,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "estimate":
             return _estimate(args)
+        if args.command == "small-area":
+            return small_area_cli.run(args)
     except AnalysisError as exc:
         message = " ".join(str(exc).split())
         print(f"{PROGRAM}: Fehler: {message}", file=sys.stderr)
