@@ -53,6 +53,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
     TableStyle,
 )
 
+from auswertung import pdf_small_area
 from auswertung.disclosure import SUPPRESSION_MARK
 from auswertung.export import (
     IndicatorTable,
@@ -61,6 +62,7 @@ from auswertung.export import (
     format_estimate,
     format_number,
 )
+from auswertung.pdf_small_area import ModelTable
 
 __all__ = [
     "FONT",
@@ -970,6 +972,7 @@ def city_report(
     tables: Sequence[IndicatorTable],
     districts: Sequence[District],
     map_data: MapData | None,
+    models: Sequence[ModelTable] = (),
 ) -> bytes:
     """The city report as PDF bytes.
 
@@ -984,6 +987,9 @@ def city_report(
         The districts (code order).
     map_data
         District outlines; ``None`` leaves out the maps.
+    models
+        Enabled small-area models: their estimates get pages of their own
+        before the appendix, labelled "Modellschätzung".
     """
     styles = _styles()
     term = info.district_term
@@ -1040,6 +1046,11 @@ def city_report(
             used += choropleth.height + 8
         chart_height = max(200.0, _FRAME_HEIGHT - used - 24)
         story.append(_DistrictChart(table, _FRAME_WIDTH, chart_height))
+    story.extend(
+        pdf_small_area.city_section(
+            models, styles, term=term, min_n=info.min_n, width=_FRAME_WIDTH
+        )
+    )
     if tables:
         story.append(PageBreak())
         story.append(_Bookmark("appendix", "Tabellenanhang"))
@@ -1071,6 +1082,7 @@ def _profile_story(
     district: District,
     map_data: MapData | None,
     styles: Mapping[str, ParagraphStyle],
+    models: Sequence[ModelTable] = (),
 ) -> list[Flowable]:
     term = info.district_term
     heading: list[Flowable] = [
@@ -1188,6 +1200,11 @@ def _profile_story(
                 styles["tiny"],
             )
         )
+    story.extend(
+        pdf_small_area.profile_section(
+            models, district.code, styles, min_n=info.min_n, width=_FRAME_WIDTH
+        )
+    )
     return story
 
 
@@ -1196,10 +1213,11 @@ def district_profile(
     tables: Sequence[IndicatorTable],
     district: District,
     map_data: MapData | None,
+    models: Sequence[ModelTable] = (),
 ) -> bytes:
     """The profile of one district compared with the city, as PDF bytes."""
     styles = _styles()
-    story = _profile_story(info, tables, district, map_data, styles)
+    story = _profile_story(info, tables, district, map_data, styles, models)
     return _build(
         story,
         info,
@@ -1213,6 +1231,7 @@ def district_profiles(
     tables: Sequence[IndicatorTable],
     districts: Sequence[District],
     map_data: MapData | None,
+    models: Sequence[ModelTable] = (),
 ) -> bytes:
     """The profiles of all districts (each from a new page) in one PDF."""
     styles = _styles()
@@ -1220,7 +1239,7 @@ def district_profiles(
     for index, district in enumerate(districts):
         if index:
             story.append(PageBreak())
-        story.extend(_profile_story(info, tables, district, map_data, styles))
+        story.extend(_profile_story(info, tables, district, map_data, styles, models))
     if not story:
         story.append(_p("Keine Gebiete.", styles["base"]))
     return _build(

@@ -109,16 +109,17 @@ def direct_inputs(
             area=district[int(np.argmax(suppressed))],
         )
     keep = (n > 0) & np.isfinite(direct)
+    safe_n = np.where(n > 0, n, np.nan)  # districts without respondents drop out
     if estimate.statistic == "mean":
         se2 = np.asarray(estimate.se, dtype=np.float64)[rows] ** 2
-        psi = _pooled(n * se2, n) / n if variance == "smoothed" else se2
+        psi = _pooled(n * se2, n) / safe_n if variance == "smoothed" else se2
     else:
         deff = np.asarray(estimate.deff, dtype=np.float64)[rows]
         kish = np.asarray(estimate.kish_deff, dtype=np.float64)[rows]
         deff = np.where(np.isfinite(deff) & (deff > 0), deff, np.nan)
         pooled = _pooled(np.where(np.isfinite(deff), deff, kish), n)
         own = np.where(np.isfinite(deff), deff, pooled)
-        psi = arcsine_variance(n, pooled if variance == "smoothed" else own)
+        psi = arcsine_variance(safe_n, pooled if variance == "smoothed" else own)
     return pd.DataFrame(
         {
             "district": pd.Series(district, dtype=object),
@@ -136,6 +137,7 @@ def model_estimate(
     method: Method = "reml",
     variance: VarianceChoice = "smoothed",
     alpha: float | None = None,
+    skip_unknown: bool = False,
 ) -> FayHerriot:
     """Fit a Fay–Herriot model to a direct district estimate.
 
@@ -151,6 +153,9 @@ def model_estimate(
     method, variance, alpha
         See :func:`~auswertung.small_area.fay_herriot` and :func:`direct_inputs`;
         ``alpha`` defaults to the estimate's.
+    skip_unknown
+        Leave out districts with respondents but no covariate row instead of
+        raising (they get no model value).
 
     Returns
     -------
@@ -159,6 +164,8 @@ def model_estimate(
     """
     inputs = direct_inputs(estimate, variance=variance)
     index: dict[Hashable, int] = {d: i for i, d in enumerate(covariates.index)}
+    if skip_unknown:
+        inputs = inputs[inputs["district"].isin(list(index))]
     for district in inputs["district"]:
         if district not in index:
             raise ModelError(

@@ -480,3 +480,34 @@ class WeightingSetup(db.Model):  # type: ignore[name-defined,misc]
     )
 
     survey: Mapped[Survey] = relationship()
+
+
+class SmallAreaSetup(db.Model):  # type: ignore[name-defined,misc]
+    """A Fay–Herriot model for one indicator of a survey (issue 15).
+
+    ``indicator_key`` names the indicator (``mean:…`` or a share), ``covariates``
+    the population-table covariates (``share:family_type:single_parent``) and
+    ``method`` ``reml`` or ``ml``. Findings and reports show model estimates only
+    once an analyst has looked at the diagnostics and ``enabled`` the model; every
+    change clears ``enabled``.
+    """
+
+    __tablename__ = "small_area_setup"
+    __table_args__ = (UniqueConstraint("survey_id", "indicator_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), index=True
+    )
+    indicator_key: Mapped[str] = mapped_column(String(200))
+    covariates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    method: Mapped[str] = mapped_column(String(10), default="reml")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    survey: Mapped[Survey] = relationship()

@@ -82,3 +82,6 @@ def test_suppressed_or_unknown_districts_are_errors(design: Design) -> None:
         model_estimate(direct, COVARIATES.drop(index="D03"))
     assert info.value.code == "sae_covariate_missing"
     assert "D03" in info.value.message
+    skipped = model_estimate(direct, COVARIATES.drop(index="D03"), skip_unknown=True)
+    assert "D03" not in skipped.area
+    assert len(skipped) == len(COVARIATES) - 1

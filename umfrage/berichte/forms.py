@@ -10,10 +10,12 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class WeightingForm(FlaskForm):
@@ -76,3 +78,24 @@ class MarginsUploadForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token (confirm, take over suggestion)."""
+
+
+class SmallAreaForm(FlaskForm):
+    """Covariates and method of a small-area model; choices are set by the view."""
+
+    covariates = SelectMultipleField(
+        _l("Kovariaten aus der Bevölkerungstabelle"),
+        choices=[],
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    method = RadioField(
+        _l("Schätzung der Modellvarianz"),
+        choices=[
+            SelectChoice("reml", _l("REML (MSE nach Prasad–Rao)")),
+            SelectChoice("ml", _l("Maximum Likelihood (MSE nach Datta–Lahiri)")),
+        ],
+        default="reml",
+        validators=[InputRequired()],
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -638,13 +638,26 @@ def report_info(survey: Survey, state: WeightingState) -> pdf.ReportInfo:
 
 
 # ---------------------------------------------------------------------- outputs
+def _with_models(
+    survey: Survey, state: WeightingState, tables: list[IndicatorTable]
+) -> tuple[pdf.ReportInfo, list[Any]]:
+    """The report info (with the method note) and the enabled small-area models."""
+    from . import small_area
+
+    models = small_area.enabled_models(survey, state, tables, indicators(survey))
+    info = report_info(survey, state)
+    note = small_area.report_note(models)
+    if note:
+        info = replace(info, notes=(*info.notes, note))
+    return info, models
+
+
 def city_report_pdf(survey: Survey) -> bytes:
     state = weighting_state(survey)
     tables = findings(state, indicators(survey))
     _drawn, outline = map_data(survey)
-    return pdf.city_report(
-        report_info(survey, state), tables, state.data.districts, outline
-    )
+    info, models = _with_models(survey, state, tables)
+    return pdf.city_report(info, tables, state.data.districts, outline, models)
 
 
 def district_profiles_pdf(survey: Survey, code: str | None = None) -> bytes:
@@ -652,12 +665,14 @@ def district_profiles_pdf(survey: Survey, code: str | None = None) -> bytes:
     state = weighting_state(survey)
     tables = findings(state, indicators(survey))
     _drawn, outline = map_data(survey)
-    info = report_info(survey, state)
+    info, models = _with_models(survey, state, tables)
     if code is None:
-        return pdf.district_profiles(info, tables, state.data.districts, outline)
+        return pdf.district_profiles(
+            info, tables, state.data.districts, outline, models
+        )
     for district in state.data.districts:
         if district.code == code:
-            return pdf.district_profile(info, tables, district, outline)
+            return pdf.district_profile(info, tables, district, outline, models)
     raise LookupError(code)
 
 

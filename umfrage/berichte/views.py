@@ -23,7 +23,7 @@ from auswertung.export import format_ci, format_estimate
 
 from ..auth import role_required
 from ..models import Role
-from . import analysis, forms, services, svg
+from . import analysis, forms, services, small_area, svg
 from .analysis import SetupError
 
 bp = Blueprint("berichte", __name__, url_prefix="/berichte")
@@ -224,6 +224,7 @@ def show_findings(survey_id: int) -> Any:
     drawn, _outline = services.map_data(survey) if table else (None, None)
     return render_template(
         "berichte/show_findings.html",
+        model=small_area.findings_model(survey, state, chosen, table),
         survey=survey,
         state=state,
         definitions=definitions,
@@ -320,3 +321,6 @@ def export_findings(survey_id: int) -> Any:
         f"{_slug(survey.slug)}-ergebnisse{suffix}.{extension}",
         media_type,
     )
+
+
+from . import small_area_views  # noqa: E402, F401 - registers the model routes
