@@ -177,7 +177,7 @@ def city_section(
                     kind,
                 ]
             )
-        widths = [150, 34, 70, 96, width - 350]
+        widths = [150, 28, 78, 112, width - 368]
         story.append(
             Table(
                 data,
@@ -240,7 +240,7 @@ def profile_section(
         Spacer(1, 3),
         Table(
             data,
-            colWidths=[width - 240, 30, 66, 92, 52],
+            colWidths=[width - 262, 28, 76, 106, 52],
             repeatRows=1,
             style=pdf._table_style([("ALIGN", (4, 0), (4, -1), "LEFT")]),
         ),

@@ -91,6 +91,9 @@ class FayHerriot:
         ``x_d'β̂`` for every area.
     residual
         Standardized residual ``(y_d − x_d'β̂) / √(Â + ψ_d)`` on the model scale.
+    gain
+        Gain in precision ``ψ_d / mse_d`` on the model scale (NaN without a
+        direct estimate): how many times more precise the model value is.
     kind
         ``"eblup"`` or ``"synthetic"`` per area.
     """
@@ -120,15 +123,10 @@ class FayHerriot:
     synthetic: FloatArray
     residual: FloatArray
     kind: tuple[str, ...]
+    gain: FloatArray
 
     def __len__(self) -> int:
         return len(self.area)
-
-    @property
-    def gain(self) -> FloatArray:
-        """``direct variance / MSE`` per area (NaN without a direct estimate)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(self.direct_se**2 / self.mse, dtype=np.float64)
 
     def to_frame(self) -> pd.DataFrame:
         """Return the estimates per area.
@@ -499,6 +497,8 @@ def fay_herriot(
     mse[~has_direct] = a + leverage[~has_direct] - bias
     residual = np.full(m, np.nan)
     residual[has_direct] = (y - synthetic[has_direct]) / np.sqrt(a + psi)
+    gain = np.full(m, np.nan)
+    gain[has_direct] = psi / mse_fit
 
     z = float(stats.norm.ppf(1 - alpha / 2))
     lower = theta - z * np.sqrt(mse)
@@ -559,4 +559,5 @@ def fay_herriot(
         synthetic=_readonly(np.asarray(synthetic_out, dtype=np.float64)),
         residual=_readonly(residual),
         kind=tuple("eblup" if h else "synthetic" for h in has_direct),
+        gain=_readonly(gain),
     )

@@ -93,6 +93,7 @@ def test_eblup_is_shrinkage_between_direct_and_synthetic() -> None:
         gamma, result.model_variance / (result.model_variance + psi)
     )
     # the model never does worse than the direct estimate's variance here
+    np.testing.assert_allclose(result.gain, psi / result.mse)
     assert np.all(result.gain > 1)
 
 
@@ -137,6 +138,7 @@ def test_arcsine_scale_for_shares() -> None:
     np.testing.assert_allclose(
         result.mse, np.sin(2 * identity.estimate) ** 2 * identity.mse
     )
+    np.testing.assert_allclose(result.gain, identity.gain)
     assert np.all((result.estimate >= 0) & (result.estimate <= 1))
     assert np.all(result.ci_lower <= result.estimate)
     assert np.all(result.estimate <= result.ci_upper)
