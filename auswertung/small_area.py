@@ -524,11 +524,14 @@ def fay_herriot(
     )
     r_squared = np.nan
     if intercept and x.shape[1] > 1:
-        null_fit = _fisher_scoring(y, x[:, :1], psi, method, max_iter, tolerance)
-        if null_fit.variance > 0:
-            r_squared = max(0.0, 1.0 - a / null_fit.variance)
-        elif a == 0:
-            r_squared = np.nan
+        try:
+            null_variance = _fisher_scoring(
+                y, x[:, :1], psi, method, max_iter, tolerance
+            ).variance
+        except ModelError:  # the R² is a diagnostic; the model itself is fitted
+            null_variance = 0.0
+        if null_variance > 0:
+            r_squared = max(0.0, 1.0 - a / null_variance)
     std_residual = residual[has_direct]
     normality = (
         float(stats.shapiro(std_residual).pvalue) if std_residual.size >= 3 else np.nan
