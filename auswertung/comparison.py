@@ -26,16 +26,31 @@ from auswertung.estimation import (
     difference_variance,
     domain_stats,
     domains_of,
+    logit_ci,
+    mean_ci,
     share_values,
     t_quantile,
     valid_mask,
 )
 
-__all__ = ["ChisqTest", "Comparison", "compare_with_total", "rao_scott_test"]
+__all__ = [
+    "ADJUSTMENTS",
+    "NOT_TESTED_REASONS",
+    "RULE_TEXT",
+    "ChisqTest",
+    "Comparison",
+    "adjust_p_values",
+    "compare_with_total",
+    "rao_scott_test",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
+
+
+def _german(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
 
 
 def _readonly(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -43,9 +58,46 @@ def _readonly(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return array
 
 
+#: Multiple-testing adjustments across the districts of one indicator.
+Adjustment = Literal["bh", "holm", "none"]
+ADJUSTMENTS: tuple[str, ...] = ("bh", "holm", "none")
+
+#: Why a district is not tested (German, shown beside the cell).
+NOT_TESTED_REASONS: Mapping[str, str] = {
+    "suppressed": "nicht ausgewiesen",
+    "edge": "nicht prüfbar: 0 % oder 100 % (kein Standardfehler)",
+    "constant": "nicht prüfbar: alle Antworten gleich",
+    "city_constant": "nicht prüfbar: alle Antworten in der Stadt gleich",
+    "no_variance": "nicht prüfbar: Standardfehler 0",
+    "no_df": "nicht prüfbar: zu wenige Freiheitsgrade",
+}
+
+
+#: The flag rule in words, for method boxes (German).
+RULE_TEXT = (
+    "„höher“/„niedriger“ nur, wenn das 95-%-Intervall des Unterschieds zur Stadt "
+    "0 ausschließt (berechnet wie das Intervall des Sozialraums: Mittelwerte "
+    "direkt, Anteile auf der Logit-Skala, mit den Freiheitsgraden des Sozialraums; "
+    "die Kovarianz mit der Stadt ist berücksichtigt), der Unterschied nach der "
+    "Korrektur für viele Vergleiche (Benjamini-Hochberg, höchstens 5 % falsche "
+    "Hinweise erwartet) bestehen bleibt und das Intervall des Sozialraums den "
+    "Stadtwert nicht enthält. Bei 0 % oder 100 % und wenn alle Antworten gleich "
+    "sind, wird nicht geprüft („nicht prüfbar“)."
+)
+
+
 @dataclass(frozen=True, eq=False)
 class Comparison:
     """Each domain's estimate against the overall (city-wide) estimate.
+
+    The flag rule (``flag``): a domain is higher (``+1``) or lower (``-1``) than
+    the city only if (a) the ``1 - alpha`` interval of the difference, on the
+    scale of the domain's own interval (identity for means, logit for shares) and
+    with the domain's degrees of freedom, excludes 0, (b) the p-value adjusted
+    across the tested domains of the indicator (``adjustment``) is below
+    ``alpha``, and (c) the domain's own published interval does not contain the
+    city value. Domains at 0 %/100 %, with a constant item, zero SE or no degrees
+    of freedom are not tested (``reason``).
 
     Attributes
     ----------
@@ -53,13 +105,28 @@ class Comparison:
         As in :class:`~auswertung.estimation.Estimate`.
     total_estimate
         The city-wide estimate.
-    df
-        Degrees of freedom of the city-wide estimate, used for the t test.
+    scale
+        ``"identity"`` (means) or ``"logit"`` (shares): the scale of the test.
+    adjustment
+        ``"bh"`` (Benjamini-Hochberg), ``"holm"`` or ``"none"``.
     district, n, estimate
         Domain labels, respondents and domain estimates.
-    difference, se, ci_lower, ci_upper, p_value
-        ``estimate - total_estimate``, its linearisation SE (covariance
-        included), t interval and two-sided p-value.
+    domain_lower, domain_upper
+        The domain's own interval (t for means, logit for shares).
+    difference
+        ``estimate - total_estimate`` on the original scale.
+    test_difference, se, ci_lower, ci_upper
+        The difference on the test scale (``logit p_d - logit p`` for shares), its
+        linearisation SE (covariance with the city included) and interval.
+    df
+        Degrees of freedom per domain (those of the domain's own interval).
+    p_value, p_adjusted
+        Two-sided p-value of the t test and the adjusted p-value.
+    flag
+        ``+1`` higher, ``-1`` lower, ``0`` no difference shown; ``0`` also when
+        not tested.
+    reason
+        Empty when tested, else a key of :data:`NOT_TESTED_REASONS`.
     suppressed
         ``True`` where ``n < min_n``; the figures of these rows are NaN.
     """
@@ -70,20 +137,34 @@ class Comparison:
     alpha: float
     min_n: int
     total_estimate: float
-    df: int
+    scale: str
+    adjustment: str
     district: tuple[Hashable, ...]
     n: IntArray
     estimate: FloatArray
+    domain_lower: FloatArray
+    domain_upper: FloatArray
     difference: FloatArray
+    test_difference: FloatArray
     se: FloatArray
     ci_lower: FloatArray
     ci_upper: FloatArray
+    df: IntArray
     p_value: FloatArray
+    p_adjusted: FloatArray
+    flag: IntArray
+    reason: tuple[str, ...]
     suppressed: BoolArray
 
+    @property
+    def tested(self) -> BoolArray:
+        """Domains that were tested."""
+        return np.array([not r for r in self.reason], dtype=np.bool_)
+
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``district, n, estimate, total_estimate, difference, se,
-        ci_lower, ci_upper, df, p_value, suppressed``."""
+        """Columns ``district, n, estimate, domain_lower, domain_upper,
+        total_estimate, difference, test_difference, se, ci_lower, ci_upper, df,
+        p_value, p_adjusted, flag, reason, suppressed``."""
         total = np.full(len(self.district), self.total_estimate)
         total[np.asarray(self.suppressed)] = np.nan
         return pd.DataFrame(
@@ -91,16 +172,73 @@ class Comparison:
                 "district": pd.Series(self.district, dtype=object),
                 "n": np.asarray(self.n),
                 "estimate": np.asarray(self.estimate),
+                "domain_lower": np.asarray(self.domain_lower),
+                "domain_upper": np.asarray(self.domain_upper),
                 "total_estimate": total,
                 "difference": np.asarray(self.difference),
+                "test_difference": np.asarray(self.test_difference),
                 "se": np.asarray(self.se),
                 "ci_lower": np.asarray(self.ci_lower),
                 "ci_upper": np.asarray(self.ci_upper),
-                "df": np.full(len(self.district), self.df, dtype=np.intp),
+                "df": np.asarray(self.df),
                 "p_value": np.asarray(self.p_value),
+                "p_adjusted": np.asarray(self.p_adjusted),
+                "flag": np.asarray(self.flag),
+                "reason": pd.Series(self.reason, dtype=object),
                 "suppressed": np.asarray(self.suppressed),
             }
         )
+
+
+def adjust_p_values(p_values: npt.ArrayLike, method: str = "bh") -> FloatArray:
+    """Adjusted p-values as R's ``p.adjust`` (NaN entries are left out).
+
+    ``"bh"``: Benjamini & Hochberg (1995) step-up, ``min_{j>=i} m p_(j) / j``;
+    ``"holm"``: Holm (1979) step-down, ``max_{j<=i} (m - j + 1) p_(j)``; both
+    capped at 1, ``m`` the number of non-NaN p-values.
+    """
+    if method not in ADJUSTMENTS:
+        raise EstimationError(
+            "invalid_parameter",
+            place="adjustment",
+            parameter="adjustment",
+            value=method,
+        )
+    p = np.array(p_values, dtype=np.float64)
+    result = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = len(ok)
+    if m == 0:
+        return result
+    if method == "none":
+        result[ok] = p[ok]
+        return result
+    order = ok[np.argsort(p[ok], kind="stable")]
+    ranked = p[order]
+    rank = np.arange(1, m + 1, dtype=np.float64)
+    if method == "bh":
+        scaled = ranked * m / rank
+        adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
+    else:
+        scaled = ranked * (m - rank + 1)
+        adjusted = np.maximum.accumulate(scaled)
+    result[order] = np.minimum(adjusted, 1.0)
+    return result
+
+
+def _domain_range(
+    y: FloatArray, valid: BoolArray, codes: IntArray, count: int
+) -> tuple[FloatArray, FloatArray]:
+    """Smallest and largest valid value per domain, then overall (last)."""
+    low = np.full(count + 1, np.inf)
+    high = np.full(count + 1, -np.inf)
+    rows = np.flatnonzero(valid & (codes >= 0))
+    np.minimum.at(low, codes[rows], y[rows])
+    np.maximum.at(high, codes[rows], y[rows])
+    if valid.any():
+        low[-1] = float(np.min(y[valid]))
+        high[-1] = float(np.max(y[valid]))
+    return low, high
 
 
 def compare_with_total(
@@ -112,6 +250,7 @@ def compare_with_total(
     missing: Iterable[Any] = (),
     alpha: float = 0.05,
     min_n: int = DEFAULT_MIN_N,
+    adjustment: Adjustment = "bh",
 ) -> Comparison:
     """Compare every domain's mean (or share) with the city-wide value.
 
@@ -128,9 +267,12 @@ def compare_with_total(
     missing
         Declared missing codes, excluded from the estimates.
     alpha
-        Significance level of the interval.
+        Significance level of the intervals and of the flags.
     min_n
         Minimum number of respondents in the domain.
+    adjustment
+        Multiple-testing adjustment across the tested domains: ``"bh"``
+        (Benjamini-Hochberg, default), ``"holm"`` or ``"none"``.
 
     Returns
     -------
@@ -138,14 +280,26 @@ def compare_with_total(
 
     Notes
     -----
-    The difference ``ȳ_d - ȳ`` has linearised scores ``z_d,i - z_i``; its variance
-    is computed from them directly, so ``Var(ȳ_d) + Var(ȳ) - 2 Cov(ȳ_d, ȳ)``
-    including calibration (Lumley 2010, ch. 5 on contrasts; Särndal, Swensson &
-    Wretman 1992, ch. 10). The test uses t with the city-wide degrees of
-    freedom.
+    For a mean the difference ``ȳ_d - ȳ`` has the linearised scores
+    ``z_d,i - z_i``; for a share the test is on the logit scale of the share's
+    own interval, ``logit p̂_d - logit p̂`` with scores
+    ``z_d,i / (p̂_d (1 - p̂_d)) - z_i / (p̂ (1 - p̂))`` (delta method). The
+    variance is computed from these scores directly, so
+    ``Var(a) + Var(b) - 2 Cov(a, b)`` of the overlapping domains including
+    calibration (Lumley 2010, ch. 5 on ``svycontrast``; Särndal, Swensson &
+    Wretman 1992, ch. 10). The interval and t test use the domain's degrees of
+    freedom, as the domain's own interval does. p-values are adjusted across the
+    tested domains by Benjamini & Hochberg (1995) or Holm (1979).
     """
     alpha = check_alpha(alpha)
     min_n = check_min_n(min_n)
+    if adjustment not in ADJUSTMENTS:
+        raise EstimationError(
+            "invalid_parameter",
+            place="adjustment",
+            parameter="adjustment",
+            value=adjustment,
+        )
     domains = domains_of(design, by)
     if codes is None:
         y = numeric_column(design.data, variable, error=EstimationError)
@@ -156,20 +310,79 @@ def compare_with_total(
         y, valid = share_values(design, variable, code_list, missing)
         indicator, statistic = f"{variable}={codes_text(code_list)}", "share"
     st = domain_stats(design, y, valid, domains)
-    variance = difference_variance(design, y, valid, domains, st)
+    count = domains.count
     n = st.n[:-1]
     total = float(st.estimate[-1])
-    df = int(st.df[-1])
-    diff = st.estimate[:-1] - total
-    se = np.sqrt(variance)
-    q = float(t_quantile(1 - alpha / 2, np.array([df]))[0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_stat = diff / se
-    p_value = np.full(diff.shape, np.nan)
-    ok = np.isfinite(t_stat) & (df > 0)
-    if ok.any():
-        p_value[ok] = 2 * stats.t.sf(np.abs(t_stat[ok]), df)
+    domain_df = st.df[:-1]
+    estimate = st.estimate[:-1]
+    domain_se = np.sqrt(st.variance[:-1])
+    low, high = _domain_range(y, valid, domains.codes, count)
     suppressed = suppression_mask(n, min_n)
+
+    reason = ["" for _ in range(count)]
+    city_constant = not (low[-1] < high[-1])
+    logit = statistic == "share"
+    for d in range(count):
+        if suppressed[d] or n[d] == 0:
+            reason[d] = "suppressed"
+        elif city_constant:
+            reason[d] = "city_constant"
+        elif not (low[d] < high[d]):
+            reason[d] = "edge" if logit else "constant"
+        elif logit and not (0.0 < estimate[d] < 1.0):
+            reason[d] = "edge"
+        elif domain_df[d] <= 0:
+            reason[d] = "no_df"
+    tested = np.array([not r for r in reason], dtype=np.bool_)
+
+    if logit:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(tested, 1.0 / (estimate * (1.0 - estimate)), 0.0)
+            total_factor = 1.0 / (total * (1.0 - total)) if 0 < total < 1 else 0.0
+            test_diff = np.log(estimate / (1 - estimate)) - (
+                np.log(total / (1 - total)) if 0 < total < 1 else np.nan
+            )
+        variance = difference_variance(
+            design,
+            y,
+            valid,
+            domains,
+            st,
+            domain_factor=np.nan_to_num(factor, nan=0.0, posinf=0.0),
+            total_factor=total_factor,
+        )
+        lower, upper = logit_ci(estimate, domain_se, domain_df, n, alpha)
+    else:
+        test_diff = estimate - total
+        variance = difference_variance(design, y, valid, domains, st)
+        lower, upper = mean_ci(estimate, domain_se, domain_df, alpha)
+    se = np.sqrt(variance)
+    for index in np.flatnonzero(tested).tolist():
+        d = int(index)
+        if not (np.isfinite(se[d]) and se[d] > 0 and np.isfinite(test_diff[d])):
+            reason[d] = "no_variance"
+    tested = np.array([not r for r in reason], dtype=np.bool_)
+
+    q = t_quantile(1 - alpha / 2, domain_df)
+    p_value = np.full(count, np.nan)
+    ci_lower = np.full(count, np.nan)
+    ci_upper = np.full(count, np.nan)
+    if tested.any():
+        t_stat = test_diff[tested] / se[tested]
+        p_value[tested] = 2 * stats.t.sf(np.abs(t_stat), domain_df[tested])
+        ci_lower[tested] = test_diff[tested] - q[tested] * se[tested]
+        ci_upper[tested] = test_diff[tested] + q[tested] * se[tested]
+    p_adjusted = adjust_p_values(p_value, adjustment)
+    flag = np.zeros(count, dtype=np.intp)
+    for index in np.flatnonzero(tested).tolist():
+        d = int(index)
+        excludes_zero = ci_lower[d] > 0 or ci_upper[d] < 0
+        if not (excludes_zero and p_adjusted[d] < alpha):
+            continue
+        if lower[d] > total:
+            flag[d] = 1
+        elif upper[d] < total:
+            flag[d] = -1
 
     def blank(values: FloatArray) -> FloatArray:
         result = np.array(values, dtype=np.float64)
@@ -183,15 +396,23 @@ def compare_with_total(
         alpha=alpha,
         min_n=min_n,
         total_estimate=total,
-        df=df,
+        scale="logit" if logit else "identity",
+        adjustment=adjustment,
         district=tuple(domains.labels),
         n=_readonly(n.copy()),
-        estimate=blank(st.estimate[:-1]),
-        difference=blank(diff),
-        se=blank(se),
-        ci_lower=blank(diff - q * se),
-        ci_upper=blank(diff + q * se),
+        estimate=blank(estimate),
+        domain_lower=blank(lower),
+        domain_upper=blank(upper),
+        difference=blank(estimate - total),
+        test_difference=blank(np.where(tested, test_diff, np.nan)),
+        se=blank(np.where(tested, se, np.nan)),
+        ci_lower=blank(ci_lower),
+        ci_upper=blank(ci_upper),
+        df=_readonly(domain_df.astype(np.intp)),
         p_value=blank(p_value),
+        p_adjusted=blank(p_adjusted),
+        flag=_readonly(flag),
+        reason=tuple(reason),
         suppressed=_readonly(suppressed),
     )
 
@@ -218,6 +439,10 @@ class ChisqTest:
         Mean generalised design effect ``tr(Δ) / ((r - 1)(c - 1))``.
     method
         Description.
+    note
+        Empty when the test was computed; else ``"nicht berechenbar: …"`` with
+        the reason, and ``statistic``, ``ndf``, ``ddf``, ``p_value`` and
+        ``mean_deff`` are NaN (never a number that depends on rounding noise).
     """
 
     row: str
@@ -229,6 +454,40 @@ class ChisqTest:
     pearson: float
     mean_deff: float
     method: str
+    note: str = ""
+
+    @property
+    def computable(self) -> bool:
+        """Whether the test has a result."""
+        return not self.note
+
+
+#: A test is not computed when more than this share of the cells expect fewer
+#: than 5 respondents under independence (Cochran 1954) ...
+MAX_SHARE_EXPECTED_BELOW_5 = 0.2
+#: ... or any cell expects fewer than this.
+MIN_EXPECTED = 1.0
+#: Relative size of the smallest eigenvalue of ``C' D⁻¹ C`` below which the
+#: interaction contrasts are not estimable (the table is singular).
+SINGULAR_TOLERANCE = 1e-9
+
+
+def _not_computable(
+    row: str, column: str, pearson: float, method: str, reason: str
+) -> ChisqTest:
+    nan = float("nan")
+    return ChisqTest(
+        row=row,
+        column=column,
+        statistic=nan,
+        ndf=nan,
+        ddf=nan,
+        p_value=nan,
+        pearson=pearson,
+        mean_deff=nan,
+        method=method,
+        note=f"nicht berechenbar: {reason}",
+    )
 
 
 def rao_scott_test(
@@ -270,6 +529,15 @@ def rao_scott_test(
     ``d = tr(Δ)² / tr(Δ²)`` and ``ν`` the design degrees of freedom (Rao & Scott
     1984; Lumley 2010, ch. 6). ``n`` is the number of rows of the
     design, as in R.
+
+    The test is not computed (``note`` "nicht berechenbar: …", NaN figures) when
+    the table is sparse (more than :data:`MAX_SHARE_EXPECTED_BELOW_5` of the
+    cells expect fewer than 5 respondents under independence, or one expects
+    fewer than :data:`MIN_EXPECTED`; Cochran 1954), when ``C' D⁻¹ C`` is
+    singular (its smallest eigenvalue below :data:`SINGULAR_TOLERANCE` times the
+    largest: empty cells make an interaction inestimable, and ``solve`` would
+    return rounding noise), when ``tr(Δ) = 0`` or when the design has no degrees
+    of freedom.
     """
     if statistic not in ("F", "Chisq"):
         raise EstimationError(
@@ -312,6 +580,32 @@ def rao_scott_test(
         pearson = float(
             np.sum(np.where(expected > 0, (observed - expected) ** 2 / expected, 0.0))
         )
+    method = (
+        "Pearson-X²: Rao-Scott-Korrektur (F)"
+        if statistic == "F"
+        else "Pearson-X²: Rao-Scott-Korrektur erster Ordnung (Chi²)"
+    )
+    counts = np.bincount(cell, minlength=k).reshape((n_c, n_r)).T.astype(np.float64)
+    count_expected = np.outer(counts.sum(axis=1), counts.sum(axis=0)) / len(rows)
+    below_5 = int(np.sum(count_expected < 5))
+    if (
+        below_5 > MAX_SHARE_EXPECTED_BELOW_5 * k
+        or float(count_expected.min()) < MIN_EXPECTED
+    ):
+        return _not_computable(
+            row,
+            column,
+            pearson,
+            method,
+            f"zu dünn besetzte Tabelle ({below_5} von {k} Zellen erwarten weniger "
+            f"als 5 Antworten, die kleinste {_german(float(count_expected.min()))}; "
+            "Regel: höchstens 20 % unter 5 und keine unter 1)",
+        )
+    nu = float(design.df)
+    if not nu > 0:
+        return _not_computable(
+            row, column, pearson, method, "keine Freiheitsgrade des Designs"
+        )
 
     row_index = np.tile(np.arange(n_r), n_c)
     col_index = np.repeat(np.arange(n_c), n_r)
@@ -332,23 +626,40 @@ def rao_scott_test(
     weighted = contrast * inv_p[:, None]
     denom = contrast.T @ weighted / n_all
     numer = weighted.T @ v @ weighted
+    eigen = np.linalg.eigvalsh((denom + denom.T) / 2)
+    if not (
+        np.all(np.isfinite(eigen))
+        and eigen[-1] > 0
+        and eigen[0] > SINGULAR_TOLERANCE * eigen[-1]
+    ):
+        return _not_computable(
+            row,
+            column,
+            pearson,
+            method,
+            "die Tabelle ist singulär: ihre leeren Zellen lassen nicht jeden "
+            "Zusammenhang schätzen (z. B. zwei Antworten, die in zwei Gruppen "
+            "beide nie vorkommen)",
+        )
     delta = np.linalg.solve(denom, numer)
     trace = float(np.trace(delta))
     trace2 = float(np.trace(delta @ delta))
-    nu = float(design.df)
+    scale = float(np.max(np.abs(np.diag(numer)))) if numer.size else 0.0
+    if not (np.isfinite(trace) and trace > 0 and trace2 > 0 and scale > 0):
+        return _not_computable(
+            row, column, pearson, method, "keine Streuung in der Tabelle"
+        )
     if statistic == "F":
         d0 = trace * trace / trace2
         value = pearson / trace
         ddf = d0 * nu
         p_value = float(stats.f.sf(value, d0, ddf))
         ndf = d0
-        method = "Pearson-X²: Rao-Scott-Korrektur (F)"
     else:
         ndf = float(delta.shape[0])
         value = pearson / (trace / ndf)
         ddf = float("inf")
         p_value = float(stats.chi2.sf(value, ndf))
-        method = "Pearson-X²: Rao-Scott-Korrektur erster Ordnung (Chi²)"
     return ChisqTest(
         row=row,
         column=column,

@@ -260,13 +260,18 @@ def _scores_chunks(
     weight_total: FloatArray,
     *,
     difference: bool,
+    domain_factor: FloatArray | None = None,
+    total_factor: float = 1.0,
 ) -> FloatArray:
     """Variances of the domain means (and of the overall mean, last).
 
     The score of respondent ``i`` for the mean of domain ``d`` is
     ``w_i 1_d(i) (y_i - ȳ_d) / N̂_d`` (Woodruff 1971; Lumley 2010, ch. 2). With
     ``difference`` the overall score is subtracted from every domain's score, which
-    gives the variance of ``ȳ_d - ȳ`` including their covariance.
+    gives the variance of ``ȳ_d - ȳ`` including their covariance. With
+    ``domain_factor`` ``a_d`` and ``total_factor`` ``b`` the scores are
+    ``a_d z_d - b z``: the delta method for ``g(ȳ_d) - g(ȳ)`` with
+    ``a_d = g'(ȳ_d)``, ``b = g'(ȳ)`` (e.g. the logit).
     """
     n_rows = design.n
     n_domains = domains.count
@@ -276,9 +281,14 @@ def _scores_chunks(
     dom = domains.codes[rows]
     with np.errstate(divide="ignore", invalid="ignore"):
         contrib = w[rows] * (y[rows] - estimate[dom]) / weight_total[dom]
+        if domain_factor is not None:
+            contrib = contrib * domain_factor[dom]
         total_rows = np.flatnonzero(valid)
         total_contrib = (
-            w[total_rows] * (y[total_rows] - estimate[-1]) / weight_total[-1]
+            total_factor
+            * w[total_rows]
+            * (y[total_rows] - estimate[-1])
+            / weight_total[-1]
         )
     variances = np.full(n_domains + (0 if difference else 1), np.nan)
     columns_needed = n_domains + (0 if difference else 1)
@@ -326,8 +336,10 @@ def domain_stats(
     value_total = np.bincount(index, weights=wv * yv, minlength=length)[:n_domains]
     sq_weight = np.bincount(index, weights=wv * wv, minlength=length)[:n_domains]
     n_all = np.append(counts, int(valid.sum())).astype(np.intp)
-    w_all = np.append(weight_total, wv.sum())
-    t_all = np.append(value_total, float(np.dot(wv, yv)))
+    w_all = np.append(weight_total, float(np.sum(wv)))
+    # np.sum (not np.dot): Σ w·1 then equals Σ w bit for bit, so an item that
+    # everyone answers alike gives a share of exactly 1, not 1.0000000000000002
+    t_all = np.append(value_total, float(np.sum(wv * yv)))
     sq_all = np.append(sq_weight, float(np.dot(wv, wv)))
     with np.errstate(divide="ignore", invalid="ignore"):
         est = t_all / w_all
@@ -371,8 +383,16 @@ def difference_variance(
     valid: BoolArray,
     domains: Domains,
     stats_: DomainStats,
+    *,
+    domain_factor: FloatArray | None = None,
+    total_factor: float = 1.0,
 ) -> FloatArray:
-    """Variance of ``ȳ_d - ȳ`` for every domain, covariance included."""
+    """Variance of ``ȳ_d - ȳ`` for every domain, covariance included.
+
+    With ``domain_factor`` (one per domain) and ``total_factor``: the variance of
+    ``g(ȳ_d) - g(ȳ)`` by the delta method, the factors being ``g'`` at the
+    domain and the overall estimate (Lumley 2010, ch. 5, ``svycontrast``).
+    """
     variance = _scores_chunks(
         design,
         y,
@@ -381,6 +401,8 @@ def difference_variance(
         stats_.estimate,
         stats_.weight_total,
         difference=True,
+        domain_factor=domain_factor,
+        total_factor=total_factor,
     )
     return np.where(stats_.n[:-1] > 0, variance, np.nan)
 

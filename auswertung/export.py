@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from auswertung.disclosure import SUPPRESSION_MARK
+from auswertung.disclosure import DEFAULT_MIN_N, SUPPRESSION_MARK
 from fragebogen.model import Question, Questionnaire, QuestionType
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "ResultRow",
     "Variable",
     "COMPARISON_TEXT",
+    "WEIGHTING_VARIABLE",
     "WEIGHT_VARIABLE",
     "codebook_frame",
     "findings_csv",
@@ -118,6 +119,10 @@ STANDARD_VARIABLES: tuple[Variable, ...] = (
 )
 #: The weight column, written last.
 WEIGHT_VARIABLE = Variable("weight", "Gewicht", measure="scale")
+#: Which weighting set-up the weights come from ("ungewichtet: …" when none).
+WEIGHTING_VARIABLE = Variable(
+    "weighting", "Gewichtung (verwendete Einstellung)", kind="text"
+)
 
 _CHOSEN_LABELS: tuple[tuple[int, str], ...] = ((0, "nicht genannt"), (1, "genannt"))
 
@@ -240,7 +245,7 @@ def neutralise(value: Any) -> Any:
 
 
 def _columns(frame: pd.DataFrame, variables: Sequence[Variable]) -> list[Variable]:
-    known = {v.name: v for v in (*variables, WEIGHT_VARIABLE)}
+    known = {v.name: v for v in (*variables, WEIGHT_VARIABLE, WEIGHTING_VARIABLE)}
     result = []
     for column in frame.columns:
         variable = known.get(str(column))
@@ -507,8 +512,14 @@ class ResultRow:
 
     ``estimate``, ``ci_lower``, ``ci_upper``, ``difference`` and ``p_value`` are
     NaN when the cell is suppressed (``reason`` then says why). ``comparison`` is
-    ``"higher"``, ``"lower"`` or ``"same"`` (no significant difference from the
-    city), ``None`` for the city row and suppressed cells.
+    ``"higher"``, ``"lower"``, ``"same"`` (no difference shown by the rule of
+    :func:`~auswertung.comparison.compare_with_total`) or ``"untested"`` (``note``
+    says why, e.g. 0 %/100 %), ``None`` for the city row and suppressed cells.
+    ``p_adjusted`` is the p-value after the multiple-testing adjustment.
+    ``se`` and ``cv`` (``se / |estimate|``) give the precision; ``imprecise``
+    rows (CV above the configured limit) are printed in parentheses. ``fixed``
+    rows hold a register value set by the weighting (``comparison``
+    ``"weighting"``; no interval, never tested).
     """
 
     code: str | None
@@ -522,6 +533,14 @@ class ResultRow:
     comparison: str | None = None
     suppressed: bool = False
     reason: str = ""
+    p_adjusted: float = math.nan
+    note: str = ""
+    se: float = math.nan
+    cv: float = math.nan
+    imprecise: bool = False
+    fixed: bool = False
+    weight_total: float = math.nan
+    secondary: bool = False
 
 
 @dataclass(frozen=True)
@@ -602,14 +621,77 @@ def format_ci(lower: float, upper: float, statistic: str) -> str:
     return f"{format_number(lower, 2)}–{format_number(upper, 2)}"
 
 
+#: Note beside a value that the weighting fixed to its register value.
+FIXED_NOTE = "durch die Gewichtung festgelegt (Registerwert)"
+#: Note beside an item used for the weighting that is not fixed in this cell.
+WEIGHTING_NOTE = "durch die Gewichtung mitbestimmt, nicht geprüft"
+#: Legend of values in parentheses (Destatis: "Aussagewert eingeschränkt").
+IMPRECISE_LEGEND = (
+    "( ): Aussagewert eingeschränkt, da der relative Standardfehler "
+    "(Variationskoeffizient) über {limit} liegt"
+)
+
+
+def value_text(row: ResultRow, statistic: str) -> str:
+    """The published value: ``"."`` when suppressed, in parentheses when
+    imprecise."""
+    if row.suppressed:
+        return SUPPRESSION_MARK
+    text = format_estimate(row.estimate, statistic)
+    if row.imprecise and not row.fixed and text != SUPPRESSION_MARK:
+        return f"({text})"
+    return text
+
+
+def n_text(row: ResultRow, min_n: int) -> str:
+    """The published number of respondents: ``"< 5"`` below the minimum,
+    ``"."`` for a cell suppressed to protect others (its n would give the small
+    cell's n away)."""
+    if row.secondary:
+        return SUPPRESSION_MARK
+    if 0 < row.n < min_n:
+        return f"< {min_n}"
+    return format_number(row.n, 0)
+
+
+def interval_text(row: ResultRow, statistic: str) -> str:
+    """The published interval: ``"."`` when suppressed, ``"–"`` for register
+    values."""
+    if row.suppressed:
+        return SUPPRESSION_MARK
+    if row.fixed:
+        return "–"
+    return format_ci(row.ci_lower, row.ci_upper, statistic)
+
+
+def cv_limit_text(limit: float) -> str:
+    """``0.15`` → ``"15 %"``."""
+    return f"{format_number(100 * limit, 0)} %"
+
+
 COMPARISON_TEXT: Mapping[str, str] = {
     "higher": "höher",
     "lower": "niedriger",
     "same": "kein Unterschied",
+    "untested": "nicht prüfbar",
+    "weighting": "nicht geprüft (Gewichtungsmerkmal)",
 }
 
 
-def findings_frame(tables: Sequence[IndicatorTable]) -> pd.DataFrame:
+def _p_cell(row: ResultRow, value: float) -> Any:
+    if row.code is None:
+        return ""
+    if row.suppressed:
+        return SUPPRESSION_MARK
+    return value if math.isfinite(value) else None
+
+
+def findings_frame(
+    tables: Sequence[IndicatorTable],
+    *,
+    min_n: int = DEFAULT_MIN_N,
+    weighting: str = "",
+) -> pd.DataFrame:
     """All indicators as one long table (city first, then districts), German
     headers; shares in percent; suppressed cells marked ``"."``."""
     rows: list[dict[str, Any]] = []
@@ -632,39 +714,61 @@ def findings_frame(tables: Sequence[IndicatorTable]) -> pd.DataFrame:
                     "Einheit": unit,
                     "Sozialraum-Code": row.code or "",
                     "Sozialraum": row.name,
-                    "n": row.n,
+                    "n": (
+                        row.n
+                        if not row.secondary and not 0 < row.n < min_n
+                        else n_text(row, min_n)
+                    ),
                     "Schätzwert": value(row.estimate),
                     "KI unten (95 %)": value(row.ci_lower),
                     "KI oben (95 %)": value(row.ci_upper),
+                    "Standardfehler": value(row.se),
+                    "Variationskoeffizient (%)": (
+                        SUPPRESSION_MARK
+                        if mark
+                        else (100 * row.cv if math.isfinite(row.cv) else None)
+                    ),
+                    "Aussagewert eingeschränkt": (
+                        "" if mark else ("ja" if row.imprecise else "")
+                    ),
+                    "Registerwert (Gewichtung)": "ja" if row.fixed else "",
                     "Abweichung von der Stadt": (
                         "" if row.code is None else value(row.difference)
                     ),
-                    "p-Wert": (
-                        ""
-                        if row.code is None
-                        else (
-                            SUPPRESSION_MARK
-                            if mark
-                            else (row.p_value if math.isfinite(row.p_value) else None)
-                        )
-                    ),
+                    "p-Wert": _p_cell(row, row.p_value),
+                    "p-Wert (Benjamini-Hochberg)": _p_cell(row, row.p_adjusted),
                     "Vergleich mit der Stadt": (
                         SUPPRESSION_MARK
                         if mark
                         else COMPARISON_TEXT.get(row.comparison or "", "")
                     ),
+                    "Hinweis zum Vergleich": row.note,
                     "Unterdrückt": row.reason if mark else "",
+                    "Gewichtung": weighting,
                 }
             )
     return pd.DataFrame(rows)
 
 
-def findings_csv(tables: Sequence[IndicatorTable], *, excel: bool = False) -> bytes:
+def findings_csv(
+    tables: Sequence[IndicatorTable],
+    *,
+    excel: bool = False,
+    min_n: int = DEFAULT_MIN_N,
+    weighting: str = "",
+) -> bytes:
     """The findings table as CSV (``excel``: German Excel variant)."""
-    table = findings_frame(tables).map(neutralise)
+    table = findings_frame(tables, min_n=min_n, weighting=weighting).map(neutralise)
     return _csv_bytes(table, excel=excel)
 
 
-def findings_xlsx(tables: Sequence[IndicatorTable], *, title: str = "") -> bytes:
+def findings_xlsx(
+    tables: Sequence[IndicatorTable],
+    *,
+    title: str = "",
+    min_n: int = DEFAULT_MIN_N,
+    weighting: str = "",
+) -> bytes:
     """The findings table as an Excel workbook (sheet "Ergebnisse")."""
-    return _xlsx_bytes([("Ergebnisse", findings_frame(tables))], title=title)
+    frame = findings_frame(tables, min_n=min_n, weighting=weighting)
+    return _xlsx_bytes([("Ergebnisse", frame)], title=title)

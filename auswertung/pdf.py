@@ -54,13 +54,18 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
 )
 
 from auswertung import pdf_small_area
+from auswertung.comparison import RULE_TEXT
 from auswertung.disclosure import SUPPRESSION_MARK
 from auswertung.export import (
+    IMPRECISE_LEGEND,
     IndicatorTable,
     ResultRow,
-    format_ci,
+    cv_limit_text,
     format_estimate,
     format_number,
+    interval_text,
+    n_text,
+    value_text,
 )
 from auswertung.pdf_small_area import ModelTable
 
@@ -165,6 +170,8 @@ class ReportInfo:
         Further remarks for the method box (e.g. responses left out).
     attribution
         Source of the district map.
+    cv_limit
+        Values with a larger coefficient of variation are printed in parentheses.
     """
 
     survey_title: str
@@ -181,6 +188,7 @@ class ReportInfo:
     notes: tuple[str, ...] = ()
     attribution: str = ""
     district_term: str = field(default="Sozialraum")
+    cv_limit: float = math.inf
 
 
 # ---------------------------------------------------------------------- fonts
@@ -321,12 +329,22 @@ def _break_label(low: float, high: float, statistic: str) -> str:
     return f"{format_number(low, 1)} bis unter {format_number(high, 1)}"
 
 
+def _finite_or(value: float, fallback: float) -> float:
+    """``value``, or ``fallback`` where it is NaN (register values have no
+    interval)."""
+    return value if math.isfinite(value) else fallback
+
+
 def _comparison_text(row: ResultRow) -> str:
     if row.suppressed:
         return SUPPRESSION_MARK
-    return {"higher": "höher", "lower": "niedriger", "same": "–"}.get(
-        row.comparison or "", "–"
-    )
+    return {
+        "higher": "höher",
+        "lower": "niedriger",
+        "same": "–",
+        "untested": "n. p.",
+        "weighting": "Reg.",
+    }.get(row.comparison or "", "–")
 
 
 def _fit(canv: Canvas, text: str, font: str, size: float, width: float) -> str:
@@ -565,11 +583,11 @@ class _DistrictChart(Flowable):  # type: ignore[misc]
             # city band and line
             if not city.suppressed and math.isfinite(city.estimate):
                 canv.setFillColor(colors.HexColor("#f6d5d1"))
-                left = position(city.ci_lower)
+                left = position(_finite_or(city.ci_lower, city.estimate))
                 canv.rect(
                     left,
                     chart_bottom,
-                    max(position(city.ci_upper) - left, 0.4),
+                    max(position(_finite_or(city.ci_upper, city.estimate)) - left, 0.4),
                     top - chart_bottom,
                     fill=1,
                     stroke=0,
@@ -673,11 +691,11 @@ class _MiniWhisker(Flowable):  # type: ignore[misc]
         city = self.city
         if not city.suppressed and math.isfinite(city.estimate):
             canv.setFillColor(colors.HexColor("#f6d5d1"))
-            left = position(city.ci_lower)
+            left = position(_finite_or(city.ci_lower, city.estimate))
             canv.rect(
                 left,
                 0,
-                max(position(city.ci_upper) - left, 0.4),
+                max(position(_finite_or(city.ci_upper, city.estimate)) - left, 0.4),
                 self.height,
                 fill=1,
                 stroke=0,
@@ -839,9 +857,16 @@ def _method_box(info: ReportInfo, styles: Mapping[str, ParagraphStyle]) -> Table
         (
             "Vergleich mit der Stadt",
             f"Jeder {info.district_term} wird mit der Stadt insgesamt verglichen, "
-            "nicht mit anderen. „höher“/„niedriger“: der Unterschied ist auf dem "
-            f"{format_number(100 * info.alpha, 0)}-%-Niveau signifikant "
-            "(t-Test der Differenz, Kovarianz berücksichtigt).",
+            f"nicht mit anderen. {RULE_TEXT}",
+        ),
+        (
+            "Genauigkeit",
+            IMPRECISE_LEGEND.format(limit=cv_limit_text(info.cv_limit))
+            + ". Merkmale, nach denen gewichtet wird, sind durch die Gewichtung "
+            "festgelegt (Registerwert, ohne Intervall) und werden nicht verglichen."
+            if math.isfinite(info.cv_limit)
+            else "Merkmale, nach denen gewichtet wird, sind durch die Gewichtung "
+            "festgelegt (Registerwert, ohne Intervall) und werden nicht verglichen.",
         ),
         (
             "Geheimhaltung",
@@ -880,9 +905,13 @@ def _city_sentence(table: IndicatorTable) -> str:
     if city.suppressed or not math.isfinite(city.estimate):
         return f"Stadt insgesamt: {SUPPRESSION_MARK} (n = {format_number(city.n, 0)})"
     return (
-        f"Stadt insgesamt: {format_estimate(city.estimate, table.statistic)} "
-        f"(95-%-Intervall {format_ci(city.ci_lower, city.ci_upper, table.statistic)}, "
-        f"n = {format_number(city.n, 0)})"
+        f"Stadt insgesamt: {value_text(city, table.statistic)} "
+        + (
+            "(durch die Gewichtung festgelegt, Registerwert, "
+            if city.fixed
+            else f"(95-%-Intervall {interval_text(city, table.statistic)}, "
+        )
+        + f"n = {format_number(city.n, 0)})"
     )
 
 
@@ -909,8 +938,8 @@ def _overview(
             [
                 _p(f"{table.question} – {table.label}", styles["cell"]),
                 format_number(table.city.n, 0),
-                format_estimate(table.city.estimate, table.statistic),
-                format_ci(table.city.ci_lower, table.city.ci_upper, table.statistic),
+                value_text(table.city, table.statistic),
+                interval_text(table.city, table.statistic),
                 str(higher),
                 str(lower),
                 str(same),
@@ -922,7 +951,10 @@ def _overview(
 
 
 def _indicator_table(
-    table: IndicatorTable, styles: Mapping[str, ParagraphStyle], term: str
+    table: IndicatorTable,
+    styles: Mapping[str, ParagraphStyle],
+    term: str,
+    min_n: int = 5,
 ) -> Table:
     header = [
         term,
@@ -938,15 +970,11 @@ def _indicator_table(
         data.append(
             [
                 name,
-                format_number(row.n, 0),
-                format_estimate(row.estimate, table.statistic)
-                if not row.suppressed
-                else SUPPRESSION_MARK,
-                format_ci(row.ci_lower, row.ci_upper, table.statistic)
-                if not row.suppressed
-                else SUPPRESSION_MARK,
+                n_text(row, min_n),
+                value_text(row, table.statistic),
+                interval_text(row, table.statistic),
                 "" if row.code is None else _comparison_text(row),
-                row.reason if row.suppressed else "",
+                row.reason if row.suppressed else _shorten(row.note, 60),
             ]
         )
     widths = [150, 34, 52, 78, 70, _FRAME_WIDTH - 384]
@@ -1059,15 +1087,22 @@ def city_report(
             _p(
                 f"Alle Merkmale für die Stadt und jeden {term}. „.“: nicht "
                 f"ausgewiesen, weil weniger als {info.min_n} Antworten vorliegen. "
-                "„höher“/„niedriger“: signifikant verschieden von der Stadt; "
-                "„–“: kein signifikanter Unterschied.",
+                "„höher“/„niedriger“: verschieden von der Stadt nach der Regel im "
+                "Methodenkasten (mit Korrektur für viele Vergleiche); „–“: kein "
+                "Unterschied gezeigt; „n. p.“: nicht prüfbar (0 %/100 % oder alle "
+                "Antworten gleich); „Reg.“: Gewichtungsmerkmal, nicht geprüft. "
+                + (
+                    IMPRECISE_LEGEND.format(limit=cv_limit_text(info.cv_limit)) + "."
+                    if math.isfinite(info.cv_limit)
+                    else ""
+                ),
                 styles["small"],
             )
         )
         for table in tables:
             story.append(CondPageBreak(120))
             story.append(_p(f"{table.question} – {table.label}", styles["h2"]))
-            story.append(_indicator_table(table, styles, term))
+            story.append(_indicator_table(table, styles, term, info.min_n))
     return _build(
         story,
         info,
@@ -1152,13 +1187,9 @@ def _profile_story(
         data.append(
             [
                 label,
-                format_number(row.n, 0),
-                format_estimate(row.estimate, table.statistic)
-                if not row.suppressed
-                else SUPPRESSION_MARK,
-                format_ci(row.ci_lower, row.ci_upper, table.statistic)
-                if not row.suppressed
-                else SUPPRESSION_MARK,
+                n_text(row, info.min_n),
+                value_text(row, table.statistic),
+                interval_text(row, table.statistic),
                 format_estimate(table.city.estimate, table.statistic),
                 _comparison_text(row),
                 _MiniWhisker(row, table.city, table, chart_width),

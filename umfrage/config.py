@@ -36,6 +36,16 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = "10 per minute"
     MIN_CELL_SIZE = 5
+    # values with a larger coefficient of variation (SE / value) are printed in
+    # parentheses, "Aussagewert eingeschränkt" (Destatis)
+    PRECISION_CV_LIMIT = 0.15
+    # disclosure control: cells with fewer respondents than DISCLOSURE_DOMINANCE_N
+    # whose share is 0 %/100 % or within DISCLOSURE_DOMINANCE_K respondents of it
+    # are suppressed; secondary suppression leaves an attacker an interval of at
+    # least DISCLOSURE_PROTECTION of the value range for every suppressed cell
+    DISCLOSURE_DOMINANCE_N = 10
+    DISCLOSURE_DOMINANCE_K = 0
+    DISCLOSURE_PROTECTION = 0.25
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     OPERATOR_NAME = "Stadt Musterstadt, Jugendamt"
     CONTACT_EMAIL = "umfrage@example.org"

@@ -449,7 +449,9 @@ class WeightingSetup(db.Model):  # type: ignore[name-defined,misc]
     "population_total"}]``) when ``source`` is ``upload``; ``collapse`` merges
     levels before weighting (``{"district": {"0105": "0104"}}``). Findings use the
     weights only once an analyst has looked at the diagnostics and ``confirmed``
-    the set-up; every change clears ``confirmed``.
+    the set-up; every change clears ``confirmed``. Confirming copies the set-up to
+    ``in_force`` (with its number and date): that copy weights every output until
+    a changed set-up is confirmed in turn, so editing never silently unweights.
     """
 
     __tablename__ = "weighting_setup"
@@ -472,6 +474,10 @@ class WeightingSetup(db.Model):  # type: ignore[name-defined,misc]
     margins: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     margins_filename: Mapped[str | None] = mapped_column(String(255))
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the confirmed set-up in force: the fields above as they were when confirmed
+    in_force: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    in_force_number: Mapped[int] = mapped_column(Integer, default=0)
+    in_force_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utc_now
     )

@@ -1,6 +1,7 @@
 """District against city (difference with covariance) and Rao-Scott tests vs R.
 
-References: fixtures/ref_comparisons.csv (svytotal + svycontrast, delta method) and
+References: fixtures/ref_comparisons.csv (svytotal + svycontrast, delta method; logit
+scale for shares, the district's own df, p.adjust "BH" and "holm") and
 fixtures/ref_chisq.csv (svychisq, statistic "F"). Tolerances: differences 1e-9
 relative, SEs and p-values 1e-7 relative, CI limits 1e-7 absolute.
 """
@@ -16,8 +17,10 @@ from auswertung import (
     EstimationError,
     compare_with_total,
     estimate_mean,
+    rake,
     rao_scott_test,
 )
+from auswertung.comparison import Comparison, adjust_p_values
 from tests.auswertung.reference import (
     ABS_CI,
     DESIGN_NAMES,
@@ -26,33 +29,63 @@ from tests.auswertung.reference import (
     assert_abs,
     assert_rel,
     read_reference,
+    sample_margins,
+)
+
+COMPARED_DESIGNS = (
+    "fixed",
+    "poststratified",
+    "raked",
+    "stratified",
+    "stratified_raked",
 )
 
 
+def _compare(design: Design, indicator: str, **options: object) -> Comparison:
+    if indicator == "zufriedenheit":
+        return compare_with_total(
+            design,
+            "zufriedenheit",
+            by="district",
+            missing=[9],
+            min_n=0,
+            **options,  # type: ignore[arg-type]
+        )
+    return compare_with_total(
+        design,
+        "nutzung",
+        by="district",
+        codes=[1],
+        min_n=0,
+        **options,  # type: ignore[arg-type]
+    )
+
+
 @pytest.mark.parametrize("indicator", ["zufriedenheit", "nutzung=1"])
-@pytest.mark.parametrize("name", ["fixed", "raked", "stratified", "stratified_raked"])
+@pytest.mark.parametrize("name", COMPARED_DESIGNS)
 def test_difference_to_city_equals_r(
     designs: dict[str, Design], name: str, indicator: str
 ) -> None:
+    """svycontrast on svytotal: logit scale for shares, the district's own df,
+    p.adjust BH and Holm across the tested districts."""
     reference = read_reference("ref_comparisons.csv")
     reference = reference[
         (reference["design"] == name) & (reference["indicator"] == indicator)
     ]
-    if indicator == "zufriedenheit":
-        result = compare_with_total(
-            designs[name], "zufriedenheit", by="district", missing=[9], min_n=0
-        )
-    else:
-        result = compare_with_total(
-            designs[name], "nutzung", by="district", codes=[1], min_n=0
-        )
+    result = _compare(designs[name], indicator)
+    holm = _compare(designs[name], indicator, adjustment="holm")
     assert result.indicator == indicator
+    assert result.scale == ("logit" if indicator == "nutzung=1" else "identity")
     merged = reference.merge(result.to_frame(), on="district", suffixes=("_r", ""))
     assert len(merged) == len(reference) == 6
+    np.testing.assert_array_equal(merged["n"], merged["n_r"])
     np.testing.assert_array_equal(merged["df"], merged["df_r"])
     assert_rel(merged["difference"], merged["difference_r"], REL_ESTIMATE)
+    assert_rel(merged["test_difference"], merged["test_difference_r"], REL_ESTIMATE)
     assert_rel(merged["se"], merged["se_r"], REL_SE)
     assert_rel(merged["p_value"], merged["p_value_r"], REL_SE)
+    assert_rel(merged["p_adjusted"], merged["p_bh"], REL_SE)
+    assert_rel(holm.p_adjusted, merged["p_holm"], REL_SE)
     assert_abs(merged["ci_lower"], merged["ci_lower_r"], ABS_CI)
     assert_abs(merged["ci_upper"], merged["ci_upper_r"], ABS_CI)
 
@@ -70,6 +103,9 @@ def test_difference_uses_covariance(designs: dict[str, Design]) -> None:
         result.difference[ok], by_district.estimate[ok] - city.estimate[0], rtol=1e-12
     )
     assert result.total_estimate == pytest.approx(city.estimate[0], rel=1e-14)
+    # the district's own interval is the published one
+    np.testing.assert_allclose(result.domain_lower[ok], by_district.ci_lower[ok])
+    np.testing.assert_array_equal(result.df[ok], by_district.df[ok])
 
 
 def test_comparison_suppresses_small_districts(designs: dict[str, Design]) -> None:
@@ -79,19 +115,101 @@ def test_comparison_suppresses_small_districts(designs: dict[str, Design]) -> No
     frame = result.to_frame().set_index("district")
     assert frame.loc["D06", "suppressed"]
     assert frame.loc["D06", "n"] == 4
+    assert frame.loc["D06", "reason"] == "suppressed"
+    assert frame.loc["D06", "flag"] == 0
     assert pd.isna(frame.loc["D06", ["difference", "se", "p_value", "estimate"]]).all()
     assert list(frame.columns) == [
         "n",
         "estimate",
+        "domain_lower",
+        "domain_upper",
         "total_estimate",
         "difference",
+        "test_difference",
         "se",
         "ci_lower",
         "ci_upper",
         "df",
         "p_value",
+        "p_adjusted",
+        "flag",
+        "reason",
         "suppressed",
     ]
+
+
+def _assert_flags_agree(result: Comparison) -> None:
+    for d in np.flatnonzero(result.flag != 0):
+        assert not result.suppressed[d]
+        assert result.p_adjusted[d] < result.alpha
+        assert result.ci_lower[d] > 0 or result.ci_upper[d] < 0
+        if result.flag[d] > 0:
+            assert result.domain_lower[d] > result.total_estimate
+            assert result.ci_lower[d] > 0
+        else:
+            assert result.domain_upper[d] < result.total_estimate
+            assert result.ci_upper[d] < 0
+
+
+@pytest.mark.parametrize("name", COMPARED_DESIGNS)
+def test_flags_agree_with_intervals(designs: dict[str, Design], name: str) -> None:
+    for indicator in ("zufriedenheit", "nutzung=1"):
+        for adjustment in ("bh", "holm", "none"):
+            result = _compare(designs[name], indicator, adjustment=adjustment)
+            _assert_flags_agree(result)
+    flagged = _compare(designs[name], "zufriedenheit", adjustment="none")
+    assert (flagged.flag != 0).any()  # the sample has real district effects
+
+
+def test_constant_item_and_edge_districts_are_not_tested(
+    sample: pd.DataFrame,
+) -> None:
+    frame = sample.assign(
+        same=1,
+        mostly=np.where(sample["district"] == "D02", 1, sample["nutzung"]),
+        level=np.where(sample["district"] == "D03", 3.0, sample["zufriedenheit"]),
+    )
+    design = rake(Design.from_frame(frame, weights="w0"), sample_margins(), tol=1e-13)
+    share = compare_with_total(design, "same", by="district", codes=[1])
+    assert share.total_estimate == 1.0
+    assert (share.flag == 0).all()
+    assert set(share.reason) <= {"city_constant", "suppressed"}
+    assert np.isnan(share.p_value).all()
+    mean = compare_with_total(design, "same", by="district")
+    assert (mean.flag == 0).all()
+    assert set(mean.reason) <= {"city_constant", "suppressed"}
+    edge = compare_with_total(design, "mostly", by="district", codes=[1])
+    d02 = edge.district.index("D02")
+    assert edge.reason[d02] == "edge"
+    assert edge.flag[d02] == 0
+    assert np.isnan(edge.p_value[d02])
+    constant = compare_with_total(design, "level", by="district", missing=[9])
+    d03 = constant.district.index("D03")
+    assert constant.reason[d03] == "constant"
+    assert constant.flag[d03] == 0
+
+
+def test_adjusted_p_values() -> None:
+    p = np.array([0.01, np.nan, 0.04, 0.03, 0.2])
+    bh = adjust_p_values(p, "bh")
+    holm = adjust_p_values(p, "holm")
+    # R: p.adjust(c(.01, .04, .03, .2), "BH") and "holm"
+    np.testing.assert_allclose(
+        bh[[0, 2, 3, 4]], [0.04, 0.05333333333, 0.05333333333, 0.2]
+    )
+    np.testing.assert_allclose(holm[[0, 2, 3, 4]], [0.04, 0.09, 0.09, 0.2])
+    assert np.isnan(bh[1])
+    assert np.isnan(holm[1])
+    np.testing.assert_array_equal(adjust_p_values(p, "none")[[0, 4]], [0.01, 0.2])
+    with pytest.raises(EstimationError):
+        adjust_p_values(p, "bonferroni")
+    with pytest.raises(EstimationError):
+        compare_with_total(
+            Design.from_frame(pd.DataFrame({"x": [1.0, 2.0], "d": ["a", "b"]})),
+            "x",
+            by="d",
+            adjustment="fdr",  # type: ignore[arg-type]
+        )
 
 
 @pytest.mark.parametrize("name", DESIGN_NAMES)
@@ -139,3 +257,63 @@ def test_rao_scott_needs_two_levels(designs: dict[str, Design]) -> None:
     assert info.value.code == "too_few_levels"
     with pytest.raises(EstimationError):
         rao_scott_test(designs["fixed"], "kultur", "district", statistic="Wald")  # type: ignore[arg-type]
+
+
+def _district_table(rng: np.random.Generator, n: int, districts: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "d": [f"D{v:03d}" for v in rng.integers(0, districts, n)],
+            "x": rng.integers(1, 6, n),
+            "w": rng.uniform(0.5, 2, n),
+        }
+    )
+
+
+def test_rao_scott_on_a_sparse_table_is_not_computed() -> None:
+    """Item x 104 districts with 1,500 respondents: p moved between 0.06 and
+    0.11 under 1e-12 changes of the weights before; now a clear result."""
+    rng = np.random.default_rng(3)
+    frame = _district_table(rng, 1500, 104)
+    frame.loc[:2, "d"] = "Z1"
+    frame.loc[3, "d"] = "Z2"
+    for eps in (0.0, 1e-12, -1e-12):
+        weights = frame["w"] * (1 + eps * rng.standard_normal(len(frame)))
+        result = rao_scott_test(
+            Design.from_frame(frame.assign(w=weights), weights="w"), "x", "d"
+        )
+        assert not result.computable
+        assert result.note.startswith("nicht berechenbar: zu dünn besetzte Tabelle")
+        assert np.isnan(result.p_value)
+        assert np.isnan(result.statistic)
+        assert result.pearson > 0
+
+
+def test_rao_scott_on_a_singular_table_is_not_computed() -> None:
+    """Levels 2 and 3 never occur in districts A and B: a rectangle of empty
+    cells, so one interaction is not estimable (large cells, not sparse)."""
+    rng = np.random.default_rng(3)
+    d = np.repeat(["A", "B", "C", "D"], 200)
+    x = rng.integers(1, 4, len(d))
+    x[(d == "A") | (d == "B")] = 1
+    x[((d == "C") | (d == "D")) & (x == 1)] = 2
+    frame = pd.DataFrame({"d": d, "x": x, "w": rng.uniform(0.5, 2, len(d))})
+    for statistic in ("F", "Chisq"):
+        result = rao_scott_test(
+            Design.from_frame(frame, weights="w"),
+            "x",
+            "d",
+            statistic=statistic,  # type: ignore[arg-type]
+        )
+        assert result.note.startswith("nicht berechenbar: die Tabelle ist singulär")
+        assert np.isnan(result.p_value)
+    # one answer more in A breaks the rectangle: a stable number again
+    x[0] = 3
+    statistics = []
+    for eps in (0.0, 1e-12, -1e-12):
+        weights = frame["w"] * (1 + eps * rng.standard_normal(len(frame)))
+        result = rao_scott_test(
+            Design.from_frame(frame.assign(x=x, w=weights), weights="w"), "x", "d"
+        )
+        assert result.computable
+        statistics.append(result.statistic)
+    np.testing.assert_allclose(statistics, statistics[0], rtol=1e-9)

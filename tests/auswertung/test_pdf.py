@@ -135,7 +135,8 @@ def test_every_district_and_figure_is_in_the_appendix(
     for table in TABLES:
         for row in table.districts:
             assert row.name in text
-            cell = f"{row.name} ({row.code})\n{row.n}\n"
+            shown = "< 5" if 0 < row.n < 5 else str(row.n)  # never the exact small n
+            cell = f"{row.name} ({row.code})\n{shown}\n"
             if row.suppressed:
                 assert cell + ".\n.\n.\nweniger als 5 Antworten" in appendix
             else:
@@ -177,7 +178,7 @@ def test_district_profile_compares_with_the_city() -> None:
 
 def test_profile_of_a_suppressed_district_shows_the_mark() -> None:
     _pages, text, _ = _text(pdf.district_profile(INFO, TABLES, DISTRICTS[2], SQUARES))
-    assert "Mittelwert (1–5)\n3\n.\n.\n3,00\n." in text
+    assert "Mittelwert (1–5)\n< 5\n.\n.\n3,00\n." in text  # n 3 shown as "< 5"
 
 
 def test_all_profiles_in_one_file_with_bookmarks() -> None:

@@ -17,7 +17,12 @@ from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from auswertung.export import format_ci, format_estimate, format_number
+from auswertung.export import (
+    format_estimate,
+    interval_text,
+    n_text,
+    value_text,
+)
 from tests.conftest import csrf_token, login
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
 from umfrage.berichte import services
@@ -354,16 +359,18 @@ def test_city_report_pdf_matches_the_estimates(
         assert district.name in text, district.name
     for table in tables[:6]:
         for row in table.districts:
-            head = f"{row.name} ({row.code})\n{format_number(row.n, 0)}\n"
+            head = f"{row.name} ({row.code})\n{n_text(row, 5)}\n"
             if row.suppressed:
                 assert head + ".\n.\n.\n" + row.reason in text
             else:
                 figures = (
-                    format_estimate(row.estimate, table.statistic)
+                    value_text(row, table.statistic)
                     + "\n"
-                    + format_ci(row.ci_lower, row.ci_upper, table.statistic)
+                    + interval_text(row, table.statistic)
                 )
                 assert head + figures in text, (table.key, row)
+            if 0 < row.n < 5:
+                assert f"{row.name} ({row.code})\n{row.n}\n" not in text
         assert "," in format_estimate(table.city.estimate, table.statistic)
     # free texts never reach a PDF
     assert "abends" not in text

@@ -30,9 +30,13 @@ from auswertung import (
     read_margins,
     weight_diagnostics,
 )
-from auswertung.export import IndicatorTable, ResultRow
+from auswertung.comparison import NOT_TESTED_REASONS
+from auswertung.disclosure import DisclosureRules
+from auswertung.export import FIXED_NOTE, WEIGHTING_NOTE, IndicatorTable, ResultRow
 from auswertung.weighting import CalibrationReport, WeightDiagnostics, level_key
 from fragebogen.model import Question, Questionnaire, QuestionType
+
+from .publication import district_counts, dominance_reason
 
 DISTRICT = "district"
 DOMAIN = "_domain"
@@ -531,6 +535,7 @@ class Weighted:
     design: Design | None
     diagnosis: Diagnosis
     weighted: bool
+    margins: pd.DataFrame | None = None
 
 
 def _weighting_frame(
@@ -875,7 +880,81 @@ def weight_design(
     )
     if not use:
         return Weighted(unweighted, diagnosis, False)
-    return Weighted(weighted, diagnosis, True)
+    return Weighted(weighted, diagnosis, True, margins)
+
+
+# ---------------------------------------------------------------------- fixed
+@dataclass(frozen=True)
+class FixedValues:
+    """An indicator the weighting fixed or co-determined.
+
+    ``city`` and ``districts`` hold the register values (shares) the weighting
+    made the estimate equal to; districts not in ``districts`` are still not
+    tested (the item is a weighting variable), only estimated.
+    """
+
+    city: float | None
+    districts: Mapping[str, float]
+
+
+def fixed_by_weighting(
+    definition: IndicatorDef, spec: WeightingSpec, weighted: Weighted
+) -> FixedValues | None:
+    """Whether ``definition`` measures a weighting variable, and its register
+    values where the calibration fixes it exactly.
+
+    A share of codes ``C`` of a mapped question is fixed when ``C`` is exactly
+    the codes of some population levels: city-wide by any margin of the variable,
+    per district by a margin ``district:variable`` for districts not collapsed.
+    """
+    if not weighted.weighted or weighted.margins is None:
+        return None
+    mapping = next(
+        (m for m in spec.mappings if m.question == definition.question_name), None
+    )
+    if mapping is None:
+        return None
+    if definition.statistic != "share" or definition.key.startswith("mc:"):
+        return FixedValues(None, {})
+    codes = {str(c) for c in definition.codes}
+    if not codes <= set(mapping.codes):
+        return FixedValues(None, {})
+    levels = {mapping.codes[c] for c in codes}
+    if {c for c, level in mapping.codes.items() if level in levels} != codes:
+        return FixedValues(None, {})
+    if mapping.variable in spec.collapse:
+        return FixedValues(None, {})
+    margins = weighted.margins
+    variable = mapping.variable
+    crossed = margins[margins["variable"] == f"{DISTRICT}:{variable}"]
+    plain = margins[margins["variable"] == variable]
+    by_district: dict[str, dict[str, float]] = {}
+    for level, total in zip(crossed["level"], crossed["population_total"], strict=True):
+        code, _, piece = str(level).partition(":")
+        by_district.setdefault(code, {})[piece] = float(total)
+    city_totals: dict[str, float] = {}
+    if len(plain):
+        for level, total in zip(plain["level"], plain["population_total"], strict=True):
+            city_totals[str(level)] = float(total)
+    else:
+        for totals in by_district.values():
+            for piece, total in totals.items():
+                city_totals[piece] = city_totals.get(piece, 0.0) + total
+
+    def share(totals: Mapping[str, float]) -> float | None:
+        whole = sum(totals.values())
+        if whole <= 0:
+            return None
+        return sum(t for piece, t in totals.items() if piece in levels) / whole
+
+    collapsed = set(spec.collapse.get(DISTRICT, {}))
+    collapsed |= set(spec.collapse.get(DISTRICT, {}).values())
+    districts = {
+        code: value
+        for code, totals in by_district.items()
+        if code not in collapsed and (value := share(totals)) is not None
+    }
+    return FixedValues(share(city_totals) if city_totals else None, districts)
 
 
 def _design(
@@ -1087,9 +1166,18 @@ def indicator_table(
     *,
     min_n: int,
     alpha: float = ALPHA,
+    cv_limit: float = math.inf,
+    fixed: FixedValues | None = None,
+    rules: DisclosureRules | None = None,
 ) -> IndicatorTable:
     """Estimate an indicator for the city and every district and compare each
-    district with the city (all numbers from ``auswertung``)."""
+    district with the city (all numbers from ``auswertung``).
+
+    Values whose coefficient of variation exceeds ``cv_limit`` are marked
+    imprecise; ``fixed`` (see :func:`fixed_by_weighting`) turns the cells the
+    weighting fixed into register values and leaves a weighting variable
+    untested; ``rules`` adds the dominance rule (secondary suppression is
+    :func:`~umfrage.berichte.publication.protect`)."""
     if design is None or definition.column not in design.data.columns:
         empty = tuple(
             ResultRow(
@@ -1150,6 +1238,7 @@ def indicator_table(
     frame = estimate.to_frame()
     compared = comparison.to_frame().set_index("district")
     names = dict(districts)
+    weight_totals, positives = district_counts(design, definition)
 
     def row(position: int, code: str | None) -> ResultRow:
         record = frame.iloc[position]
@@ -1158,29 +1247,82 @@ def indicator_table(
         reason = ""
         if suppressed:
             reason = "keine Antworten" if n == 0 else f"weniger als {min_n} Antworten"
+        elif rules is not None and code is not None and code in compared.index:
+            why = dominance_reason(
+                definition.statistic,
+                n,
+                positives.get(code, 0),
+                str(compared.loc[code]["reason"]),
+                rules,
+            )
+            if why:
+                return ResultRow(
+                    code=code,
+                    name=names.get(code, code),
+                    n=n,
+                    estimate=math.nan,
+                    ci_lower=math.nan,
+                    ci_upper=math.nan,
+                    suppressed=True,
+                    reason=why,
+                    weight_total=weight_totals.get(code, 0.0),
+                )
         difference = math.nan
         p_value = math.nan
+        p_adjusted = math.nan
         verdict: str | None = None
+        note = ""
         if code is not None and not suppressed and code in compared.index:
             other = compared.loc[code]
             difference = float(other["difference"])
             p_value = float(other["p_value"])
-            if math.isfinite(p_value) and p_value < alpha:
-                verdict = "higher" if difference > 0 else "lower"
+            p_adjusted = float(other["p_adjusted"])
+            flag = int(other["flag"])
+            if other["reason"]:
+                verdict = "untested"
+                note = NOT_TESTED_REASONS.get(str(other["reason"]), "")
             else:
-                verdict = "same"
+                verdict = {1: "higher", -1: "lower"}.get(flag, "same")
+        estimate_value = float(record["estimate"])
+        se = float(record["se"])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = se / abs(estimate_value) if estimate_value != 0 else math.nan
+        name = "Stadt insgesamt" if code is None else names.get(code, code)
+        if fixed is not None:
+            register = fixed.city if code is None else fixed.districts.get(code)
+            if register is not None:
+                return ResultRow(
+                    code=code,
+                    name=name,
+                    n=n,
+                    estimate=register,
+                    ci_lower=math.nan,
+                    ci_upper=math.nan,
+                    comparison=None if code is None else "weighting",
+                    note=FIXED_NOTE,
+                    fixed=True,
+                )
+            if code is not None and not suppressed:
+                verdict, note = "weighting", WEIGHTING_NOTE
+                difference = p_value = p_adjusted = math.nan
         return ResultRow(
             code=code,
-            name="Stadt insgesamt" if code is None else names.get(code, code),
+            name=name,
             n=n,
-            estimate=float(record["estimate"]),
+            estimate=estimate_value,
             ci_lower=float(record["ci_lower"]),
             ci_upper=float(record["ci_upper"]),
             difference=difference,
             p_value=p_value,
+            p_adjusted=p_adjusted,
             comparison=verdict,
+            note=note,
             suppressed=suppressed,
             reason=reason,
+            se=se,
+            cv=cv,
+            imprecise=bool(math.isfinite(cv) and cv > cv_limit),
+            weight_total=weight_totals.get(code, 0.0) if code is not None else math.nan,
         )
 
     city = row(0, None)

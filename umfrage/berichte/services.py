@@ -18,6 +18,7 @@ from shapely.geometry import shape
 from sqlalchemy import func, select
 
 from auswertung import export, pdf
+from auswertung.disclosure import DisclosureRules
 from auswertung.export import IndicatorTable, Variable
 from fragebogen.model import Questionnaire, QuestionType
 
@@ -36,7 +37,7 @@ from ..models import (
     utc_now,
 )
 from ..services import questionnaire_of
-from . import analysis
+from . import analysis, publication
 from .analysis import SetupError, VariableMapping, WeightingSpec
 
 EXPORT_FORMATS = ("csv", "csv-excel", "xlsx", "sav", "dta", "codebook")
@@ -330,28 +331,53 @@ def weighting_setup(survey: Survey) -> WeightingSetup | None:
     ).scalar_one_or_none()
 
 
-def spec_of(setup: WeightingSetup | None) -> WeightingSpec:
-    if setup is None:
+#: The fields of a set-up that confirming copies to ``in_force``.
+SETUP_FIELDS = (
+    "method",
+    "source",
+    "mappings",
+    "cross_with_district",
+    "lower_bound",
+    "upper_bound",
+    "min_cell_size",
+    "collapse",
+    "margins",
+    "margins_filename",
+)
+
+
+def setup_fields(setup: WeightingSetup) -> dict[str, Any]:
+    """The set-up's fields as plain data (what ``in_force`` keeps)."""
+    return {name: getattr(setup, name) for name in SETUP_FIELDS}
+
+
+def spec_of(
+    setup: WeightingSetup | None, fields: dict[str, Any] | None = None
+) -> WeightingSpec:
+    """The set-up (or the copy ``fields`` of one) as a :class:`WeightingSpec`."""
+    if setup is None and fields is None:
         return WeightingSpec()
+    values = fields if fields is not None else setup_fields(setup)  # type: ignore[arg-type]
+    lower, upper = values.get("lower_bound"), values.get("upper_bound")
     bounds = None
-    if setup.lower_bound is not None and setup.upper_bound is not None:
-        bounds = (float(setup.lower_bound), float(setup.upper_bound))
+    if lower is not None and upper is not None:
+        bounds = (float(lower), float(upper))
     return WeightingSpec(
-        method=setup.method,
-        source=setup.source,
+        method=str(values.get("method") or "none"),
+        source=str(values.get("source") or "layer"),
         mappings=tuple(
             VariableMapping(
                 str(m["question"]),
                 str(m["variable"]),
                 {str(k): str(v) for k, v in m.get("codes", {}).items()},
             )
-            for m in setup.mappings or []
+            for m in values.get("mappings") or []
         ),
-        cross_with_district=bool(setup.cross_with_district),
+        cross_with_district=bool(values.get("cross_with_district")),
         bounds=bounds,
-        min_cell_size=int(setup.min_cell_size),
-        collapse={k: dict(v) for k, v in (setup.collapse or {}).items()},
-        margins=tuple(setup.margins or ()),
+        min_cell_size=int(values.get("min_cell_size") or 5),
+        collapse={k: dict(v) for k, v in (values.get("collapse") or {}).items()},
+        margins=tuple(values.get("margins") or ()),
     )
 
 
@@ -461,7 +487,7 @@ def apply_collapse_suggestion(survey: Survey, actor_id: int | None) -> int:
     setup = weighting_setup(survey)
     if setup is None:
         raise SetupError([("collapse", "Es gibt noch keine Gewichtung.")])
-    state = weighting_state(survey, setup=setup)
+    state = weighting_state(survey, setup=setup, draft=True)
     suggestion = state.weighted.diagnosis.suggestion
     if not suggestion:
         raise SetupError([("collapse", "Es gibt keinen Vorschlag zum Zusammenlegen.")])
@@ -479,7 +505,7 @@ def confirm_weighting(survey: Survey, actor_id: int | None) -> None:
     setup = weighting_setup(survey)
     if setup is None:
         raise SetupError([("confirm", "Es gibt noch keine Gewichtung.")])
-    state = weighting_state(survey, setup=setup)
+    state = weighting_state(survey, setup=setup, draft=True)
     if not state.weighted.diagnosis.ok:
         raise SetupError(
             [
@@ -493,7 +519,15 @@ def confirm_weighting(survey: Survey, actor_id: int | None) -> None:
     setup.confirmed = True
     setup.updated_at = utc_now()
     setup.updated_by_id = actor_id
-    audit.record(actor_id, "confirm_weighting", f"survey:{survey.id}")
+    setup.in_force = setup_fields(setup)
+    setup.in_force_number = int(setup.in_force_number or 0) + 1
+    setup.in_force_at = setup.updated_at
+    audit.record(
+        actor_id,
+        "confirm_weighting",
+        f"survey:{survey.id}",
+        number=setup.in_force_number,
+    )
     db.session.commit()
 
 
@@ -511,11 +545,16 @@ def weighting_state(
     *,
     setup: WeightingSetup | None = None,
     data: SurveyData | None = None,
+    draft: bool = False,
 ) -> WeightingState:
-    """The responses, weighted as the set-up says (unweighted until confirmed)."""
+    """The responses, weighted by the set-up in force (the last confirmed one;
+    unweighted if none was ever confirmed). ``draft``: by the set-up as edited,
+    for its diagnosis (weighted only if it is the confirmed one)."""
     data = data or response_frame(survey)
     setup = setup if setup is not None else weighting_setup(survey)
-    spec = spec_of(setup)
+    in_force = None if setup is None or draft else setup.in_force
+    spec = spec_of(setup, in_force)
+    use = bool(setup is not None and (setup.confirmed or in_force is not None))
     districts = districts_of(survey)
     weighted = analysis.weight_design(
         data.frame,
@@ -526,9 +565,25 @@ def weighting_state(
         neighbours=neighbours_of(survey) if spec.method != "none" else {},
         parents={d.code: d.parent_name for d in districts},
         labels={v.name: v.name for v in data.variables},
-        use=bool(setup is not None and setup.confirmed),
+        use=use,
     )
     return WeightingState(data, setup, spec, weighted)
+
+
+def weighting_label(state: WeightingState) -> str:
+    """Which set-up an output used: number, date, method and margins; or that it
+    is unweighted."""
+    setup = state.setup
+    if not state.weighted.weighted or setup is None:
+        return "ungewichtet: " + analysis.method_sentence(state.spec, state.weighted)
+    date_text = (
+        setup.in_force_at.strftime("%d.%m.%Y") if setup.in_force_at else "unbekannt"
+    )
+    number = setup.in_force_number or 1
+    return (
+        f"Gewichtung Nr. {number}, bestätigt am {date_text}: "
+        + analysis.method_sentence(state.spec, state.weighted)
+    )
 
 
 def _empty() -> pd.DataFrame:
@@ -543,16 +598,51 @@ def indicators(survey: Survey) -> list[analysis.IndicatorDef]:
     return analysis.indicators_of(questionnaire_of(survey.questionnaire_version))
 
 
+def cv_limit() -> float:
+    """Values with a larger coefficient of variation are shown in parentheses."""
+    return float(current_app.config.get("PRECISION_CV_LIMIT", 0.15))
+
+
+def disclosure_rules() -> DisclosureRules:
+    """The disclosure rules (defaults in the config)."""
+    config = current_app.config
+    return DisclosureRules(
+        min_n=min_n(),
+        dominance_n=int(config.get("DISCLOSURE_DOMINANCE_N", 10)),
+        dominance_k=int(config.get("DISCLOSURE_DOMINANCE_K", 0)),
+        protection=float(config.get("DISCLOSURE_PROTECTION", 0.25)),
+    )
+
+
 def findings(
     state: WeightingState, definitions: Sequence[analysis.IndicatorDef]
 ) -> list[IndicatorTable]:
+    """The indicator tables as published: estimates, comparisons, precision,
+    register values, and primary and secondary suppression. Secondary
+    suppression links the indicators of one question, so every indicator of
+    that question is computed even when only some are asked for."""
     districts = [(d.code, d.name) for d in state.data.districts]
-    return [
+    rules = disclosure_rules()
+    wanted = {d.key for d in definitions}
+    questions = {d.question_name for d in definitions}
+    everything = analysis.indicators_of(state.data.questionnaire)
+    linked = [d for d in everything if d.question_name in questions]
+    linked = linked or list(definitions)
+    tables = [
         analysis.indicator_table(
-            state.weighted.design, definition, districts, min_n=min_n()
+            state.weighted.design,
+            definition,
+            districts,
+            min_n=rules.min_n,
+            cv_limit=cv_limit(),
+            fixed=analysis.fixed_by_weighting(definition, state.spec, state.weighted),
+            rules=rules,
         )
-        for definition in definitions
+        for definition in linked
     ]
+    protected = publication.protect(tables, linked, rules)
+    by_key = {t.key: t for t in protected}
+    return [by_key[d.key] for d in definitions if d.key in wanted and d.key in by_key]
 
 
 def map_data(survey: Survey) -> tuple[Any, pdf.MapData | None]:
@@ -624,7 +714,7 @@ def report_info(survey: Survey, state: WeightingState) -> pdf.ReportInfo:
         n_responses=complete,
         n_analysed=analysed,
         response_rate=rate,
-        weighting=analysis.method_sentence(state.spec, weighted),
+        weighting=weighting_label(state),
         ci_method=(
             "Mittelwerte: t-Intervall, Anteile: Logit-Intervall; Standardfehler "
             "durch Taylor-Linearisierung unter Berücksichtigung der Gewichtung "
@@ -634,6 +724,7 @@ def report_info(survey: Survey, state: WeightingState) -> pdf.ReportInfo:
         alpha=analysis.ALPHA,
         notes=tuple(notes),
         attribution=survey.district_layer.attribution if survey.district_layer else "",
+        cv_limit=cv_limit(),
     )
 
 
@@ -688,6 +779,8 @@ def export_file(survey: Survey, kind: str, actor_id: int | None) -> bytes:
     else:
         frame = data.frame.copy()
         frame["weight"] = _weights(state)
+        # the file says which set-up its weights come from, or that it has none
+        frame["weighting"] = weighting_label(state)
         label = f"{survey.title}, Datenstand {data.extraction_date:%d.%m.%Y}"
         if kind == "csv":
             content = export.to_csv(frame, columns)
@@ -728,6 +821,11 @@ def findings_file(survey: Survey, kind: str) -> bytes:
         raise LookupError(kind)
     state = weighting_state(survey)
     tables = findings(state, indicators(survey))
+    label = weighting_label(state)
     if kind == "xlsx":
-        return export.findings_xlsx(tables, title=survey.title)
-    return export.findings_csv(tables, excel=kind == "csv-excel")
+        return export.findings_xlsx(
+            tables, title=survey.title, min_n=min_n(), weighting=label
+        )
+    return export.findings_csv(
+        tables, excel=kind == "csv-excel", min_n=min_n(), weighting=label
+    )

@@ -10,7 +10,14 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from auswertung.export import IndicatorTable, ResultRow, format_ci, format_estimate
+from auswertung.export import (
+    IndicatorTable,
+    ResultRow,
+    format_estimate,
+    interval_text,
+    n_text,
+    value_text,
+)
 from auswertung.pdf import MAP_COLOURS, NO_VALUE_COLOUR, class_breaks
 
 ROW = 17
@@ -32,22 +39,24 @@ def _tick(value: float, table: IndicatorTable) -> str:
     return f"{value:g}"
 
 
-def _row_text(row: ResultRow, table: IndicatorTable) -> str:
+def _row_text(row: ResultRow, table: IndicatorTable, min_n: int) -> str:
     if row.suppressed:
-        return f"{row.name}: nicht ausgewiesen ({row.reason}), n = {row.n}"
+        return f"{row.name}: nicht ausgewiesen ({row.reason}), n = {n_text(row, min_n)}"
     verdict = {
         "higher": "höher als die Stadt",
         "lower": "niedriger als die Stadt",
-        "same": "kein signifikanter Unterschied zur Stadt",
+        "same": "kein Unterschied zur Stadt gezeigt",
+        "untested": row.note or "nicht prüfbar",
+        "weighting": row.note,
     }.get(row.comparison or "", "")
     return (
-        f"{row.name}: {format_estimate(row.estimate, table.statistic)} "
-        f"(95-%-Intervall {format_ci(row.ci_lower, row.ci_upper, table.statistic)}), "
-        f"n = {row.n}" + (f", {verdict}" if verdict else "")
+        f"{row.name}: {value_text(row, table.statistic)} "
+        f"(95-%-Intervall {interval_text(row, table.statistic)}), "
+        f"n = {n_text(row, min_n)}" + (f", {verdict}" if verdict else "")
     )
 
 
-def chart_svg(table: IndicatorTable, title_id: str) -> Markup:
+def chart_svg(table: IndicatorTable, title_id: str, min_n: int = 5) -> Markup:
     """Every district (code order) with estimate and 95 % interval; the city value
     as a vertical line with its interval as a band."""
     low, high, ticks = _axis(table)
@@ -80,7 +89,12 @@ def chart_svg(table: IndicatorTable, title_id: str) -> Markup:
             f"{escape(_tick(tick, table))}</text>"
         )
     city = table.city
-    if not city.suppressed and math.isfinite(city.estimate):
+    if (
+        not city.suppressed
+        and math.isfinite(city.estimate)
+        and math.isfinite(city.ci_lower)
+        and math.isfinite(city.ci_upper)
+    ):
         left = x(city.ci_lower)
         parts.append(
             f'<rect class="city-band" x="{left:.1f}" y="{top}" '
@@ -91,7 +105,9 @@ def chart_svg(table: IndicatorTable, title_id: str) -> Markup:
     for index, row in enumerate(rows):
         y = top + index * ROW + ROW / 2
         css = "row city" if row.code is None else "row"
-        parts.append(f'<g class="{css}"><title>{escape(_row_text(row, table))}</title>')
+        parts.append(
+            f'<g class="{css}"><title>{escape(_row_text(row, table, min_n))}</title>'
+        )
         parts.append(
             f'<text class="label" x="{LABEL_WIDTH - 8}" y="{y + 4:.1f}">'
             f"{escape(_short(row.name, 34))}</text>"
@@ -114,7 +130,7 @@ def chart_svg(table: IndicatorTable, title_id: str) -> Markup:
             )
             parts.append(
                 f'<text class="value" x="{width - 4}" y="{y + 4:.1f}">'
-                f"{escape(format_estimate(row.estimate, table.statistic))}</text>"
+                f"{escape(value_text(row, table.statistic))}</text>"
             )
         parts.append("</g>")
     parts.append("</svg>")
@@ -153,7 +169,7 @@ def _colours(count: int) -> list[str]:
     return [MAP_COLOURS[i] for i in picks]
 
 
-def map_svg(drawn: Any, table: IndicatorTable, title_id: str) -> Markup:
+def map_svg(drawn: Any, table: IndicatorTable, title_id: str, min_n: int = 5) -> Markup:
     """The layer's map (``teilnahme.district_map``) coloured by estimate class."""
     breaks = class_breaks(
         [r.estimate for r in table.districts if not r.suppressed], table.statistic
@@ -172,7 +188,7 @@ def map_svg(drawn: Any, table: IndicatorTable, title_id: str) -> Markup:
         if row is not None and not row.suppressed and math.isfinite(row.estimate):
             colour = colours[_class_of(row.estimate, breaks)]
         text = (
-            _row_text(row, table)
+            _row_text(row, table, min_n)
             if row is not None
             else f"{district.name}: keine Daten"
         )

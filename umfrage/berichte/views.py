@@ -19,7 +19,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from auswertung.export import format_ci, format_estimate
+from auswertung.export import (
+    format_ci,
+    format_estimate,
+    interval_text,
+    n_text,
+    value_text,
+)
 
 from ..auth import role_required
 from ..models import Role
@@ -29,6 +35,11 @@ from .analysis import SetupError
 bp = Blueprint("berichte", __name__, url_prefix="/berichte")
 
 BAD_REQUEST = 400
+
+
+@bp.context_processor
+def _weighting_helpers() -> dict[str, Any]:
+    return {"weighting_label": services.weighting_label}
 
 
 @bp.route("/")
@@ -62,7 +73,7 @@ def _weighting_page(
     status: int = 200,
 ) -> Any:
     survey = services.survey_or_404(survey_id)
-    state = services.weighting_state(survey)
+    state = services.weighting_state(survey, draft=True)
     setup = state.setup
     if form is None:
         form = forms.WeightingForm(
@@ -230,12 +241,18 @@ def show_findings(survey_id: int) -> Any:
         definitions=definitions,
         chosen=chosen,
         table=table,
-        chart=svg.chart_svg(table, "grafik-titel") if table else None,
-        map=svg.map_svg(drawn, table, "karte-titel") if table and drawn else None,
+        chart=svg.chart_svg(table, "grafik-titel", services.min_n()) if table else None,
+        map=svg.map_svg(drawn, table, "karte-titel", services.min_n())
+        if table and drawn
+        else None,
         legend=svg.map_legend(table) if table else [],
         fmt=format_estimate,
         fmt_ci=format_ci,
+        value_text=value_text,
+        interval_text=interval_text,
+        n_text=n_text,
         min_n=services.min_n(),
+        cv_limit=round(100 * services.cv_limit()),
     )
 
 
