@@ -10,12 +10,8 @@ Build a :class:`Design` once, weight it, pass it to every estimator::
 Numbers equal R's ``survey`` package (Lumley 2010); see ``docs/methods.md``.
 """
 
-from auswertung.comparison import (
-    ChisqTest,
-    Comparison,
-    compare_with_total,
-    rao_scott_test,
-)
+from auswertung.association import ChisqTest, rao_scott_test
+from auswertung.comparison import Comparison, compare_with_total
 from auswertung.design import CalibrationStep, Design
 from auswertung.disclosure import (
     DEFAULT_MIN_N,

@@ -871,8 +871,11 @@ def _method_box(info: ReportInfo, styles: Mapping[str, ParagraphStyle]) -> Table
         (
             "Geheimhaltung",
             f"Werte, denen weniger als {info.min_n} Antworten zugrunde liegen, "
-            "werden nicht ausgewiesen und mit „.“ gekennzeichnet; die Fallzahl n "
-            "steht bei jedem Wert.",
+            "werden nicht ausgewiesen und mit „.“ gekennzeichnet, die Fallzahl "
+            f"dann als „< {info.min_n}“. Ebenso gesperrt: Anteile von 0 % oder "
+            "100 % in kleinen Sozialräumen (Dominanzregel) und weitere Zellen, "
+            "damit sich gesperrte Werte nicht aus Stadtwert und übrigen Werten "
+            "zurückrechnen lassen (Sekundärsperrung; ihre Fallzahl: „.“).",
         ),
         ("Datenstand", _date(info.extraction_date)),
     ]
