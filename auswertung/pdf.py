@@ -640,13 +640,13 @@ class _DistrictChart(Flowable):  # type: ignore[misc]
         canv.setFillColor(_ACCENT)
         canv.circle(x + 3, y + 2.2, 2, fill=1, stroke=1)
         canv.setFillColor(_INK)
-        text = "unterscheidet sich signifikant von der Stadt"
+        text = "höher/niedriger als die Stadt (Regel im Methodenkasten)"
         canv.drawString(x + 8, y, text)
         x += 14 + canv.stringWidth(text, FONT, 6.5)
         canv.setFillColor(colors.white)
         canv.circle(x + 3, y + 2.2, 2, fill=1, stroke=1)
         canv.setFillColor(_INK)
-        text = "kein signifikanter Unterschied"
+        text = "kein Unterschied gezeigt"
         canv.drawString(x + 8, y, text)
         x += 14 + canv.stringWidth(text, FONT, 6.5)
         canv.setStrokeColor(_CITY)
@@ -1048,8 +1048,8 @@ def city_report(
         story.append(_p("Überblick", styles["h2"]))
         story.append(
             _p(
-                f"Je Merkmal: Wert der Stadt und wie viele {term}e sich signifikant "
-                "von ihr unterscheiden.",
+                f"Je Merkmal: Wert der Stadt und wie viele {term}e nach der Regel im "
+                "Methodenkasten höher oder niedriger sind.",
                 styles["small"],
             )
         )
@@ -1136,7 +1136,8 @@ def _profile_story(
             f"{format_number(district.responses, 0)}. Jeder Wert wird mit der Stadt "
             "insgesamt verglichen (rote Linie und Fläche: Wert der Stadt mit "
             "95-%-Intervall; blau: der "
-            f"{term} mit seinem Intervall; gefüllter Punkt: signifikant verschieden).",
+            f"{term} mit seinem Intervall; gefüllter Punkt: höher oder niedriger nach "
+            "der Regel des Stadtberichts, mit Korrektur für viele Vergleiche).",
             styles["small"],
         ),
     ]
@@ -1229,7 +1230,9 @@ def _profile_story(
         story.append(
             _p(
                 f"„.“: nicht ausgewiesen, weil weniger als {info.min_n} Antworten "
-                "vorliegen. „–“: kein signifikanter Unterschied zur Stadt. "
+                "vorliegen, oder gesperrt (Dominanzregel, Sekundärsperrung). „–“: kein "
+                "Unterschied zur Stadt gezeigt; „n. p.“: nicht prüfbar; „Reg.“: "
+                "Registerwert der Gewichtung; ( ): Aussagewert eingeschränkt. "
                 f"Gewichtung: {info.weighting}",
                 styles["tiny"],
             )
