@@ -8,7 +8,9 @@ districts with :func:`auswertung.compare_with_total` (the published rule:
 difference interval on the district's scale and df, Benjamini-Hochberg across
 districts, district interval excluding the city value).
 
-* **Null city**: no district differs from any other. Every flag is false; the
+* **Null city**: no district differs from any other (every district has the
+  same mix of family types, so family type, which does change answers, makes
+  no district differ either). Every flag is false; the
   false-discovery rate is the share of replicates with at least one flag
   (it must stay at or below 5 %).
 * **City with known differences**: 10 districts differ (share +/-25 points,
@@ -73,7 +75,9 @@ class Tally:
 
 def population(rng: np.random.Generator) -> pd.DataFrame:
     households = rng.integers(800, 6000, DISTRICTS)
-    single = rng.uniform(0.15, 0.35, DISTRICTS)
+    # the same share of single parents everywhere: single parents answer
+    # differently, so a varying share would make true district differences
+    single = np.full(DISTRICTS, 0.25)
     rows = []
     for d in range(DISTRICTS):
         n_single = int(households[d] * single[d])
