@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from .extensions import db, limiter, login_manager
 from .models import Role, User
@@ -41,8 +41,15 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    """The account of a login cookie, if it is active and the cookie's session
+    version is the current one (older cookies were ended by logout etc.)."""
+    number, _dot, version = user_id.partition(".")
+    if not number.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def hash_password(password: str) -> str:
@@ -68,9 +75,34 @@ def authenticate(username: str, password: str) -> User | None:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
         return None
-    if not user.active or not verify_password(user, password):
+    # Hash first: a deactivated account takes as long as any other.
+    if not verify_password(user, password) or not user.active:
         return None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Log the account out everywhere (logout bumps the session version)."""
+    user.end_sessions()
+    db.session.commit()
+
+
+def change_own_password(user: User, current: str, new: str) -> bool:
+    """Set a new password if ``current`` is right; ends every other session."""
+    from .audit import record
+    from .verwaltung.services import UserError, check_password
+
+    if not verify_password(user, current):
+        return False
+    check_password(new)
+    if new == current:
+        raise UserError(_("Das neue Passwort muss sich vom alten unterscheiden."))
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.end_sessions()
+    record(user.id, "change_own_password", f"user:{user.username}")
+    db.session.commit()
+    return True
 
 
 def role_required(*roles: Role) -> Callable[[F], F]:
@@ -80,6 +112,8 @@ def role_required(*roles: Role) -> Callable[[F], F]:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.must_change_password:
+                return redirect(url_for("auth.change_password"))
             if current_user.role not in roles and current_user.role != Role.ADMIN:
                 abort(403)
             return view(*args, **kwargs)
@@ -119,6 +153,7 @@ def login() -> Any:
 @bp.route("/abmelden", methods=["POST"])
 @login_required
 def logout() -> Any:
+    end_sessions(current_user)
     logout_user()
     flash(_("Sie sind abgemeldet."))
     return redirect(url_for("auth.login"))
@@ -128,12 +163,57 @@ def logout() -> Any:
 @login_required
 def staff_home() -> Any:
     """Send each role to its own area."""
+    if current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
     target = {
         Role.ADMIN: "verwaltung.index",
         Role.DESIGNER: "gestaltung.index",
         Role.ANALYST: "berichte.index",
     }[current_user.role]
     return redirect(url_for(target))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Bisheriges Passwort"), validators=[DataRequired(), Length(max=200)]
+    )
+    password = PasswordField(
+        _l("Neues Passwort (mindestens 10 Zeichen)"),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    password_repeat = PasswordField(
+        _l("Neues Passwort wiederholen"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("Die Passwörter stimmen nicht überein.")),
+        ],
+    )
+
+
+@bp.route("/passwort", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    """Staff change their own password (forced after an admin's reset)."""
+    from .verwaltung.services import UserError
+
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            changed = change_own_password(
+                current_user, form.current_password.data or "", form.password.data or ""
+            )
+        except UserError as problem:
+            form.password.errors = [str(problem)]
+        else:
+            if changed:
+                login_user(current_user._get_current_object())
+                flash(_("Ihr Passwort ist geändert; andere Sitzungen sind beendet."))
+                return redirect(url_for("auth.staff_home"))
+            form.current_password.errors = [_("Das bisherige Passwort ist falsch.")]
+        return render_template("auth/change_password.html", form=form), 400
+    if request.method == "POST":
+        return render_template("auth/change_password.html", form=form), 400
+    return render_template("auth/change_password.html", form=form)
 
 
 def _safe_next(target: str | None) -> str:

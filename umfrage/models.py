@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .extensions import db
@@ -331,10 +332,25 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utc_now
     )
+    # Part of the login cookie: logout, a password change or reset, deactivation
+    # and a role change raise it, which ends every session of the account.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by an admin's password reset: the next login must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the cookie: id and session version."""
+        return f"{self.id}.{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every login cookie of this account (the caller commits)."""
+        self.session_version = (self.session_version or 0) + 1
 
 
 class AuditLog(db.Model):  # type: ignore[name-defined,misc]

@@ -169,6 +169,10 @@ def test_last_active_admin_cannot_demote_or_deactivate_themself(
     )
     assert resp.status_code == 302
     assert user(app, "admin").role == Role.DESIGNER
+    # A role change ends the account's sessions (issue 18); after a new login
+    # the former admin is a designer.
+    assert admin.get("/verwaltung/").status_code == 302
+    assert login(admin, "admin", PASSWORD).status_code == 302
     assert admin.get("/verwaltung/").status_code == 403
 
 

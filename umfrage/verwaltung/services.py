@@ -53,7 +53,7 @@ def user_or_404(user_id: int) -> User:
     return db.get_or_404(User, user_id)
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(
             f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein."
@@ -75,7 +75,7 @@ def create_user(
         raise UserError(
             "Der Benutzername darf nur Buchstaben, Ziffern und . _ @ + - enthalten."
         )
-    _check_password(password)
+    check_password(password)
     exists = db.session.execute(
         select(User.id).where(User.username == username)
     ).scalar_one_or_none()
@@ -122,6 +122,7 @@ def change_role(actor_id: int, user_id: int, role: Role) -> User:
         )
     old = user.role
     user.role = role
+    user.end_sessions()
     record(
         actor_id, "change_role", f"user:{user.username}", old=old.value, new=role.value
     )
@@ -140,6 +141,7 @@ def set_active(actor_id: int, user_id: int, active: bool) -> User:
             "deaktiviert werden."
         )
     user.active = active
+    user.end_sessions()
     action = "reactivate_user" if active else "deactivate_user"
     record(actor_id, action, f"user:{user.username}")
     db.session.commit()
@@ -148,8 +150,12 @@ def set_active(actor_id: int, user_id: int, active: bool) -> User:
 
 def reset_password(actor_id: int, user_id: int, password: str) -> User:
     user = user_or_404(user_id)
-    _check_password(password)
+    check_password(password)
     user.password_hash = hash_password(password)
+    # Every session of the account ends; the next login must choose a password
+    # that the admin does not know.
+    user.end_sessions()
+    user.must_change_password = user.id != actor_id
     record(actor_id, "reset_password", f"user:{user.username}")
     db.session.commit()
     return user
