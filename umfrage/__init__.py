@@ -23,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
 
-    from . import auth, errors, main, templating
+    from . import auth, errors, main, security, templating
     from .berichte.views import bp as berichte_bp
     from .gestaltung.views import bp as gestaltung_bp
     from .teilnahme.views import bp as teilnahme_bp
@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(berichte_bp)
     app.register_blueprint(verwaltung_bp)
     errors.register(app)
+    security.register(app)
     templating.register(app)
 
     _quiet_request_log()

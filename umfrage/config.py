@@ -28,6 +28,12 @@ class DefaultConfig:
     # explicitly (e.g. ``false`` for gunicorn without TLS in a closed network).
     SESSION_COOKIE_SECURE: bool | None = None
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Reverse proxies of our own in front of the app (nginx, the city's load
+    # balancer): their number, so that X-Forwarded-For/-Proto are believed exactly
+    # that many hops deep. 0 (default): no proxy, the forwarded headers are ignored
+    # (a client could fake them). Wrong in either direction breaks rate limits.
+    TRUSTED_PROXIES = 0
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"

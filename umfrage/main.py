@@ -21,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from werkzeug.wrappers import Response as HttpResponse
 
 from fragebogen.model import text_direction
 
@@ -31,19 +30,6 @@ from .teilnahme import texts
 from .templating import ui_language
 
 bp = Blueprint("main", __name__)
-
-
-@bp.after_request
-def _privacy_headers(response: HttpResponse) -> HttpResponse:
-    """Same rules as the respondent pages: no referrer, nothing from other hosts."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-        "base-uri 'none'; object-src 'none'"
-    )
-    return response
 
 
 @bp.route("/")

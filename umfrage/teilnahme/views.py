@@ -123,16 +123,9 @@ def _respondent_request() -> None:
 
 @bp.after_request
 def _respondent_headers(response: HttpResponse) -> HttpResponse:
-    """Answers are never cached, no referrer leaves the page, and the browser itself
-    refuses any request to another host (every asset is served by the app)."""
+    """Answers are never cached (the app-wide policy in ``security`` adds CSP,
+    no referrer and no framing)."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
-        "form-action 'self'; base-uri 'none'; object-src 'none'"
-    )
     return response
 
 
