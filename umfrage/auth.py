@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from .extensions import db, limiter, login_manager
 from .models import Role, User
+from .security import local_target
 
 bp = Blueprint("auth", __name__)
 _hasher = PasswordHasher()
@@ -136,8 +137,40 @@ def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
+def _username_limit() -> str:
+    return str(current_app.config["LOGIN_USERNAME_RATE_LIMIT"])
+
+
+def _username_key() -> str:
+    """Rate-limit key of the attempted username (hashed, case-insensitive), so a
+    guesser spreading over many addresses still meets the limit."""
+    name = request.form.get("username", "").strip().lower()[:120]
+    salt = current_app.config["SECRET_KEY"]
+    return "login-user:" + hashlib.sha256(f"{salt}:{name}".encode()).hexdigest()[:32]
+
+
+def _failed(response: Any) -> bool:
+    return bool(response.status_code == 401)
+
+
+def record_failed_login(username: str) -> None:
+    """Audit a failed login; names only accounts that exist (a mistyped password
+    in the username field is never stored)."""
+    from .audit import record
+
+    user = db.session.execute(
+        db.select(User).filter_by(username=username.strip())
+    ).scalar_one_or_none()
+    target = f"user:{user.username}" if user is not None else "user:?"
+    record(user.id if user is not None else None, "failed_login", target)
+    db.session.commit()
+
+
 @bp.route("/anmelden", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(
+    _username_limit, key_func=_username_key, methods=["POST"], deduct_when=_failed
+)
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
@@ -145,6 +178,7 @@ def login() -> Any:
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
+        record_failed_login(form.username.data or "")
         form.password.errors = [_("Benutzername oder Passwort ist falsch.")]
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
@@ -218,9 +252,4 @@ def change_password() -> Any:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after login."""
-    if target:
-        parts = urlsplit(target)
-        local = not parts.scheme and not parts.netloc
-        if local and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("auth.staff_home")
+    return local_target(target) or url_for("auth.staff_home")

@@ -40,7 +40,10 @@ class DefaultConfig:
     LANGUAGES = ("de", "en")
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    # Login attempts per client address (all attempts) and failed attempts per
+    # username (from any address); see TRUSTED_PROXIES behind a reverse proxy.
     LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_USERNAME_RATE_LIMIT = "10 per 15 minutes"
     MIN_CELL_SIZE = 5
     # values with a larger coefficient of variation (SE / value) are printed in
     # parentheses, "Aussagewert eingeschränkt" (Destatis)

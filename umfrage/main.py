@@ -26,6 +26,7 @@ from fragebogen.model import text_direction
 
 from . import services
 from .extensions import login_manager
+from .security import local_target
 from .teilnahme import texts
 from .templating import ui_language
 
@@ -90,7 +91,4 @@ def set_language() -> Any:
     if form.validate_on_submit():
         language = request.form.get("language", "de")
         session["ui_language"] = language if language in ("de", "en") else "de"
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(local_target(request.form.get("next")) or url_for("main.index"))

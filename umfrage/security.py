@@ -7,6 +7,8 @@ and HSTS whenever cookies are HTTPS-only.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as HttpResponse
@@ -17,6 +19,23 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; base-uri 'none'; object-src 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+def local_target(target: str | None) -> str | None:
+    """``target`` if it is a same-site path to redirect to, else None.
+
+    Refused: absolute and scheme-relative URLs (``//host``, ``/\\host``, which
+    browsers read as ``//host``) and any control character (a line break would
+    split the ``Location`` header).
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def register(app: Flask) -> None:
