@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import yaml
@@ -26,7 +27,7 @@ from fragebogen.model import (
     Text,
 )
 
-__all__ = ["dump_yaml", "from_data", "load_yaml", "to_data"]
+__all__ = ["YamlLimits", "dump_yaml", "from_data", "load_yaml", "to_data"]
 
 _T = TypeVar("_T")
 
@@ -52,7 +53,20 @@ _QUESTION_KEYS = (
 _OPTION_KEYS = ("code", "value", "label", "missing", "exclusive", "other")
 _ITEM_KEYS = ("name", "label")
 
-_MAX_YAML_SIZE = 2_000_000
+
+@dataclass(frozen=True)
+class YamlLimits:
+    """Bounds checked on the event stream before any object is built, so a hostile
+    file (alias bomb, deep nesting, millions of nodes) is refused in bounded time
+    and memory. The app takes them from its config (``YAML_MAX_*``)."""
+
+    max_bytes: int = 2_000_000
+    max_depth: int = 20
+    max_aliases: int = 50
+    max_nodes: int = 20_000
+
+
+_EventLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # ------------------------------------------------------------------------- to_data
@@ -497,11 +511,61 @@ _Loader.add_implicit_resolver(
 )
 
 
-def load_yaml(text: str | bytes) -> Questionnaire:
+def _limit_problem(code: str, message: str, limit: int) -> DefinitionError:
+    return DefinitionError([Problem(code, "", message, {"limit": limit})])
+
+
+def _check_shape(text: str, limits: YamlLimits) -> None:
+    """Refuse a YAML text that is too large, too deep, has too many nodes or uses
+    aliases beyond ``limits``, reading only the parser's events (libyaml where
+    available): nothing is expanded or constructed here."""
+    if len(text.encode("utf-8")) > limits.max_bytes:
+        raise _limit_problem(
+            "too_large",
+            f"Die Datei ist zu groß für einen Fragebogen (höchstens "
+            f"{limits.max_bytes // 1000} KB).",
+            limits.max_bytes,
+        )
+    bounds = {
+        "too_many_aliases": (
+            limits.max_aliases,
+            f"Die Datei verwendet mehr als {limits.max_aliases} YAML-Verweise "
+            "(*anker); so viele braucht kein Fragebogen.",
+        ),
+        "too_many_nodes": (
+            limits.max_nodes,
+            f"Die Datei hat mehr als {limits.max_nodes} Einträge; so groß ist kein "
+            "Fragebogen.",
+        ),
+        "too_deep": (
+            limits.max_depth,
+            f"Die Datei ist tiefer als {limits.max_depth} Ebenen verschachtelt.",
+        ),
+    }
+    counts = dict.fromkeys(bounds, 0)
+    try:
+        for event in yaml.parse(text, Loader=_EventLoader):
+            if isinstance(event, yaml.AliasEvent):
+                counts["too_many_aliases"] += 1
+            elif isinstance(event, yaml.NodeEvent):
+                counts["too_many_nodes"] += 1
+            if isinstance(event, yaml.CollectionStartEvent):
+                counts["too_deep"] += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                counts["too_deep"] -= 1
+            for code, (limit, message) in bounds.items():
+                if counts[code] > limit:
+                    raise _limit_problem(code, message, limit)
+    except yaml.YAMLError:
+        return  # the loader below reports syntax errors with their place
+
+
+def load_yaml(text: str | bytes, limits: YamlLimits | None = None) -> Questionnaire:
     """Read a questionnaire from YAML (safe loading) and check the whole definition.
 
     Raises :class:`~fragebogen.errors.DefinitionError` listing every problem, each with
-    its place (``pages[2].questions[0].relevant``).
+    its place (``pages[2].questions[0].relevant``). A file beyond ``limits`` (size,
+    nesting depth, node count, aliases) is refused before it is loaded.
     """
     from fragebogen.validation import check_definition
 
@@ -519,17 +583,7 @@ def load_yaml(text: str | bytes) -> Questionnaire:
                     )
                 ]
             ) from None
-    if len(text) > _MAX_YAML_SIZE:
-        raise DefinitionError(
-            [
-                Problem(
-                    "too_large",
-                    "",
-                    "Die Datei ist zu groß für einen Fragebogen.",
-                    {"limit": _MAX_YAML_SIZE},
-                )
-            ]
-        )
+    _check_shape(text, limits or YamlLimits())
     try:
         data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
     except yaml.YAMLError as error:

@@ -79,11 +79,27 @@ class DefaultConfig:
         "Schlichtungsstelle nach dem Behindertengleichstellungsgesetz (BGG)"
     )
     ACCESSIBILITY_ENFORCEMENT_URL = "https://www.schlichtungsstelle-bgg.de"
+    # Questionnaire YAML import (designer): refused before loading when larger,
+    # deeper, with more nodes or more aliases (&anchor/*alias) than this.
+    YAML_MAX_BYTES = 2_000_000
+    YAML_MAX_DEPTH = 20
+    YAML_MAX_ALIASES = 50
+    YAML_MAX_NODES = 20_000
+    # Error pages of imports list at most this many problems (and say how many).
+    MAX_SHOWN_PROBLEMS = 20
     # District layers (admin, issue 6) -------------------------------------------
     # Where uploaded districts may lie after reprojection to WGS84 (west, south,
     # east, north in degrees): Germany with a margin. Catches a wrong or swapped
     # coordinate system; widen it for municipalities elsewhere.
     DISTRICT_BOUNDS = (5.0, 46.5, 16.0, 55.5)
+    # Uploaded layers are refused while reading beyond these: really decompressed
+    # bytes of a zipped Shapefile, GeoJSON size, features, vertices in all and per
+    # district (Hamburg's 104 Stadtteile have about 60,000 vertices).
+    LAYER_MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
+    LAYER_MAX_GEOJSON_BYTES = 24 * 1024 * 1024
+    LAYER_MAX_FEATURES = 5000
+    LAYER_MAX_VERTICES = 1_000_000
+    LAYER_MAX_FEATURE_VERTICES = 250_000
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:

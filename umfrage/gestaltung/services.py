@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +26,7 @@ from fragebogen.errors import DefinitionError, Problem
 from fragebogen.model import Questionnaire, fingerprint
 from fragebogen.validation import validate_definition
 from fragebogen.xlsform import from_xlsform, to_xlsform
-from fragebogen.yaml_format import dump_yaml, load_yaml, to_data
+from fragebogen.yaml_format import YamlLimits, dump_yaml, load_yaml, to_data
 
 from ..audit import record
 from ..codes import ALPHABET, hash_code
@@ -185,7 +185,14 @@ def read_definition_file(filename: str, content: bytes) -> Questionnaire:
     if not content:
         raise DesignError(_("Die Datei ist leer."))
     if kind == "yaml":
-        return load_yaml(content)
+        config = current_app.config
+        limits = YamlLimits(
+            max_bytes=int(config["YAML_MAX_BYTES"]),
+            max_depth=int(config["YAML_MAX_DEPTH"]),
+            max_aliases=int(config["YAML_MAX_ALIASES"]),
+            max_nodes=int(config["YAML_MAX_NODES"]),
+        )
+        return load_yaml(content, limits)
     return from_xlsform(content)
 
 

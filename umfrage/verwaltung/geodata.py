@@ -64,7 +64,11 @@ MAX_OVERLAP_SHARE = 0.01
 MAX_OVERLAP_M2 = 10_000.0
 MAX_PROBLEMS = 20
 MAX_FEATURES = 5000
-MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
+MAX_GEOJSON_BYTES = 24 * 1024 * 1024
+MAX_VERTICES = 1_000_000
+MAX_FEATURE_VERTICES = 250_000
+MAX_JSON_DEPTH = 12
 COORDINATE_DECIMALS = 7  # about 1 cm
 MAX_CODE_LENGTH = 40
 MAX_NAME_LENGTH = 200
@@ -207,6 +211,83 @@ class _RawLayer:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LayerLimits:
+    """Bounds on an uploaded layer, checked while reading (the app takes them from
+    its ``LAYER_MAX_*`` config): real decompressed bytes of a zipped Shapefile,
+    bytes and nesting of a GeoJSON, features, vertices in all and per feature."""
+
+    unzipped_bytes: int = MAX_UNZIPPED_BYTES
+    geojson_bytes: int = MAX_GEOJSON_BYTES
+    features: int = MAX_FEATURES
+    vertices: int = MAX_VERTICES
+    feature_vertices: int = MAX_FEATURE_VERTICES
+
+
+class _VertexBudget:
+    """Counts vertices feature by feature; refuses as soon as a limit is passed."""
+
+    def __init__(self, limits: LayerLimits) -> None:
+        self.limits = limits
+        self.total = 0
+
+    def add(self, count: int, index: int) -> None:
+        if count > self.limits.feature_vertices:
+            raise _fail(
+                "too_many_vertices",
+                f"Objekt {index}",
+                f"Das Gebiet hat {count} Eckpunkte; höchstens "
+                f"{self.limits.feature_vertices} sind möglich. Vereinfachen Sie die "
+                "Geometrie im GIS (z. B. auf 1 m Genauigkeit).",
+            )
+        self.total += count
+        if self.total > self.limits.vertices:
+            raise _fail(
+                "too_many_vertices",
+                "Datei",
+                f"Die Datei hat mehr als {self.limits.vertices} Eckpunkte. "
+                "Vereinfachen Sie die Geometrien im GIS.",
+            )
+
+    def feature(self, index: int) -> None:
+        if index > self.limits.features:
+            raise _fail(
+                "too_many_features",
+                "Datei",
+                f"Die Datei enthält mehr als {self.limits.features} Objekte; "
+                f"höchstens {self.limits.features} Gebiete sind möglich.",
+            )
+
+
+def _check_shp_vertices(shp: bytes, limits: LayerLimits, name: str) -> None:
+    """Read only the record headers of a .shp (numParts, numPoints) and refuse it
+    before pyshp builds any point list."""
+    budget = _VertexBudget(limits)
+    offset, index = 100, 0
+    while offset + 8 <= len(shp):
+        length = struct.unpack(">i", shp[offset + 4 : offset + 8])[0] * 2
+        index += 1
+        budget.feature(index)
+        content = offset + 8
+        if length >= 44 and content + 44 <= len(shp):
+            shape_type = struct.unpack("<i", shp[content : content + 4])[0]
+            if shape_type in (5, 15, 25):  # polygon, polygon Z, polygon M
+                points = struct.unpack("<i", shp[content + 40 : content + 44])[0]
+                budget.add(max(points, 0), index)
+        if length <= 0:
+            raise _fail("bad_shapefile", name, "Das Shapefile ist beschädigt.")
+        offset = content + length
+
+
+def _count_positions(value: Any, depth: int = 0) -> int:
+    """Positions in GeoJSON coordinates (nested lists); bounded depth."""
+    if depth > MAX_JSON_DEPTH or not isinstance(value, list):
+        return 0
+    if value and not isinstance(value[0], list):
+        return 1
+    return sum(_count_positions(item, depth + 1) for item in value)
+
+
 def read_layer_file(
     data: bytes,
     filename: str,
@@ -215,16 +296,18 @@ def read_layer_file(
     bounds: tuple[float, float, float, float] = GERMANY_BOUNDS,
     max_overlap_share: float = MAX_OVERLAP_SHARE,
     max_overlap_m2: float = MAX_OVERLAP_M2,
+    limits: LayerLimits | None = None,
 ) -> LayerFile:
     """Read a GeoJSON file or zipped Shapefile, reproject it to WGS84 and check it.
 
     ``stated_crs`` is the admin's statement (``"EPSG:25832"``) or None for "from the
     file". Raises ``GeodataError`` naming every problem found.
     """
+    limits = limits or LayerLimits()
     if not data:
         raise _fail("empty_file", "Datei", "Die Datei ist leer.")
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-        raw = _read_zipped_shapefile(data)
+        raw = _read_zipped_shapefile(data, limits)
     elif filename.lower().endswith((".shp", ".dbf", ".shx", ".prj")):
         raise _fail(
             "shapefile_not_zipped",
@@ -233,17 +316,10 @@ def read_layer_file(
             ".dbf und .prj zusammen in eine ZIP-Datei und laden Sie diese hoch.",
         )
     else:
-        raw = _read_geojson(data)
+        raw = _read_geojson(data, limits)
     if not raw.records:
         raise _fail(
             "no_features", "Datei", "Die Datei enthält keine Gebiete (keine Objekte)."
-        )
-    if len(raw.records) > MAX_FEATURES:
-        raise _fail(
-            "too_many_features",
-            "Datei",
-            f"Die Datei enthält {len(raw.records)} Objekte; höchstens "
-            f"{MAX_FEATURES} Gebiete sind möglich.",
         )
     crs, crs_origin = _resolve_crs(raw, stated_crs)
     source = _source_geometries(raw)
@@ -274,7 +350,23 @@ def read_layer_file(
 # GeoJSON ---------------------------------------------------------------------------
 
 
-def _read_geojson(data: bytes) -> _RawLayer:
+def _read_geojson(data: bytes, limits: LayerLimits) -> _RawLayer:
+    if len(data) > limits.geojson_bytes:
+        raise _fail(
+            "geojson_too_large",
+            "Datei",
+            f"Die GeoJSON-Datei ist größer als "
+            f"{limits.geojson_bytes // (1024 * 1024)} MB. Vereinfachen Sie die "
+            "Geometrien oder laden Sie ein gezipptes Shapefile hoch.",
+        )
+    # Every position opens a bracket: an upper bound on vertices before parsing.
+    if data.count(b"[") > limits.vertices + limits.features * 10 + 100:
+        raise _fail(
+            "too_many_vertices",
+            "Datei",
+            f"Die Datei hat mehr als {limits.vertices} Eckpunkte. Vereinfachen Sie "
+            "die Geometrien im GIS.",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -293,6 +385,10 @@ def _read_geojson(data: bytes) -> _RawLayer:
             f"Zeile {error.lineno}, Spalte {error.colno}",
             f"Die Datei ist kein gültiges JSON ({error.msg}).",
         ) from error
+    except RecursionError:
+        raise _fail(
+            "json_too_deep", "Datei", "Die Datei ist zu tief verschachtelt."
+        ) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         kind = document.get("type") if isinstance(document, dict) else None
         raise _fail(
@@ -310,7 +406,12 @@ def _read_geojson(data: bytes) -> _RawLayer:
         )
     raw = _RawLayer(source_format="GeoJSON", records=[])
     problems = _Problems("invalid_feature")
+    budget = _VertexBudget(limits)
     for index, feature in enumerate(features, start=1):
+        budget.feature(index)
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if isinstance(geometry, dict):
+            budget.add(_count_positions(geometry.get("coordinates")), index)
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             problems.add(f"Objekt {index}", "Das ist kein GeoJSON-Feature.")
             continue
@@ -358,7 +459,25 @@ def _geojson_crs(member: Any) -> tuple[str, CRS]:
 # Shapefile --------------------------------------------------------------------------
 
 
-def _read_zipped_shapefile(data: bytes) -> _RawLayer:
+def _read_member(archive: zipfile.ZipFile, name: str, budget: list[int]) -> bytes:
+    """A member's bytes, counting what is really decompressed (declared sizes in
+    the ZIP directory can lie); refuses once ``budget[0]`` bytes are used up."""
+    chunks = []
+    with archive.open(name) as member:
+        while chunk := member.read(1024 * 1024):
+            budget[0] -= len(chunk)
+            if budget[0] < 0:
+                raise _fail(
+                    "zip_too_large",
+                    "ZIP-Datei",
+                    "Das entpackte Shapefile ist größer als erlaubt "
+                    f"({budget[1] // (1024 * 1024)} MB).",
+                )
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_zipped_shapefile(data: bytes, limits: LayerLimits) -> _RawLayer:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as error:
@@ -403,19 +522,23 @@ def _read_zipped_shapefile(data: bytes) -> _RawLayer:
                 "Namen der Gebiete).",
             )
         total = sum(members[n].file_size for n in parts.values())
-        if total > MAX_UNZIPPED_BYTES:
+        if total > limits.unzipped_bytes:
             raise _fail(
                 "zip_too_large",
                 "ZIP-Datei",
                 "Das entpackte Shapefile wäre größer als "
-                f"{MAX_UNZIPPED_BYTES // (1024 * 1024)} MB.",
+                f"{limits.unzipped_bytes // (1024 * 1024)} MB.",
             )
+        budget = [limits.unzipped_bytes, limits.unzipped_bytes]
         try:
-            files = {ext: archive.read(name) for ext, name in parts.items()}
+            files = {
+                ext: _read_member(archive, name, budget) for ext, name in parts.items()
+            }
         except (zipfile.BadZipFile, OSError, EOFError) as error:
             raise _fail(
                 "bad_zip", "ZIP-Datei", f"{shps[0]} lässt sich nicht entpacken."
             ) from error
+    _check_shp_vertices(files[".shp"], limits, shps[0])
     raw = _RawLayer(source_format="Shapefile", records=[])
     encoding = _dbf_encoding(files.get(".cpg"), files[".dbf"], raw.notes)
     with warnings.catch_warnings(record=True) as caught:
@@ -441,7 +564,12 @@ def _read_zipped_shapefile(data: bytes) -> _RawLayer:
                         f"Das Shapefile enthält {reader.shapeTypeName}-Objekte; "
                         "Gebiete müssen Flächen (Polygone) sein.",
                     )
-                for shape_record in reader.iterShapeRecords():
+                vertices = _VertexBudget(limits)
+                for index, shape_record in enumerate(
+                    reader.iterShapeRecords(), start=1
+                ):
+                    vertices.feature(index)
+                    vertices.add(len(shape_record.shape.points), index)
                     props = dict(shape_record.record.as_dict())
                     geometry = (
                         None

@@ -244,11 +244,14 @@ def stage_layer_upload(
     data: bytes,
     stated_crs: str | None,
     bounds: tuple[float, float, float, float] = geodata.GERMANY_BOUNDS,
+    limits: geodata.LayerLimits | None = None,
 ) -> LayerUpload:
     """Check a layer file and keep it for the preview (replacing the admin's
     previous pending upload). Raises ``geodata.GeodataError``; nothing is stored
     then."""
-    layer_file = geodata.read_layer_file(data, filename, stated_crs, bounds=bounds)
+    layer_file = geodata.read_layer_file(
+        data, filename, stated_crs, bounds=bounds, limits=limits
+    )
     db.session.execute(
         delete(LayerUpload).where(
             (LayerUpload.user_id == actor_id)

@@ -158,6 +158,17 @@ def list_layers() -> Any:
     )
 
 
+def _layer_limits() -> geodata.LayerLimits:
+    config = current_app.config
+    return geodata.LayerLimits(
+        unzipped_bytes=int(config["LAYER_MAX_UNZIPPED_BYTES"]),
+        geojson_bytes=int(config["LAYER_MAX_GEOJSON_BYTES"]),
+        features=int(config["LAYER_MAX_FEATURES"]),
+        vertices=int(config["LAYER_MAX_VERTICES"]),
+        feature_vertices=int(config["LAYER_MAX_FEATURE_VERTICES"]),
+    )
+
+
 @bp.route("/gebiete/neu", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def upload_layer() -> Any:
@@ -172,6 +183,7 @@ def upload_layer() -> Any:
                 upload.read(),
                 form.crs.data or None,
                 bounds=current_app.config["DISTRICT_BOUNDS"],
+                limits=_layer_limits(),
             )
         except geodata.GeodataError as error:
             problems = error.problems
