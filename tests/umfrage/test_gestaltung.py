@@ -674,6 +674,40 @@ def _survey_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.parametrize(
+    ("field_end", "deletion_days", "status"),
+    [
+        ("", "", 422),  # no end, no deletion date
+        ("", 2099, 422),  # no end, deletion "never"
+        ("", 25 * 31, 422),  # no end, beyond 24 months from today
+        ("", 300, 302),
+        ("x", "", 302),  # an end: 24 months after it by default
+    ],
+)
+def test_retention_requires_a_deletion_date_within_the_promise(
+    staffed: Flask,
+    designer: FlaskClient,
+    field_end: str,
+    deletion_days: Any,
+    status: int,
+) -> None:
+    today = local_today()
+    end = (today + timedelta(days=10)).isoformat() if field_end else ""
+    if deletion_days == 2099:
+        deletion = "2099-12-31"
+    elif deletion_days:
+        deletion = (today + timedelta(days=deletion_days)).isoformat()
+    else:
+        deletion = ""
+    data = _survey_data(field_end=end, deletion_date=deletion)
+    before = _count(staffed, Survey)
+    resp = _post(designer, "/gestaltung/umfrage/neu", data)
+    assert resp.status_code == status
+    if status == 422:
+        assert "Löschdatum" in resp.get_data(as_text=True)
+    assert _count(staffed, Survey) == before + (status == 302)
+
+
 def test_survey_create_open_close_reopen_with_audit(
     staffed: Flask, designer: FlaskClient
 ) -> None:
@@ -771,7 +805,8 @@ def test_codes_are_stored_as_hashes_and_each_file_comes_once(
             access_mode="both",
             field_start="",
             field_end="",
-            deletion_date="",
+            # without an end, a deletion date is required (issue 18)
+            deletion_date=(local_today() + timedelta(days=100)).isoformat(),
             languages=[],
         ),
     )

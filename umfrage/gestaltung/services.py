@@ -489,6 +489,27 @@ def _check_settings(
         and settings.field_start > settings.field_end
     ):
         raise DesignError(_("Das Ende der Feldzeit liegt vor dem Beginn."))
+    if settings.retention_months and settings.deletion_date is None:
+        raise DesignError(
+            _(
+                "Bitte geben Sie ein Löschdatum an oder ein Ende der Feldzeit (dann "
+                "gilt: %(months)d Monate danach).",
+                months=settings.retention_months,
+            )
+        )
+    if settings.deletion_date and settings.retention_months and not settings.field_end:
+        # Without an end, the field period ends at the latest today: the promise
+        # of the privacy notice is counted from here.
+        latest = add_months(local_today(), settings.retention_months)
+        if settings.deletion_date > latest:
+            raise DesignError(
+                _(
+                    "Ohne Ende der Feldzeit darf das Löschdatum höchstens %(months)d "
+                    "Monate in der Zukunft liegen, also bis zum %(date)s.",
+                    months=settings.retention_months,
+                    date=latest.strftime("%d.%m.%Y"),
+                )
+            )
     if settings.deletion_date:
         last = settings.field_end
         if last and settings.retention_months:
