@@ -66,6 +66,13 @@ class DefaultConfig:
     # Respondent side (issue 5) -------------------------------------------------
     # Wrong invitation or resume codes per client (address hashed, see extensions).
     RESPONDENT_CODE_RATE_LIMIT = "20 per 10 minutes"
+    # Open surveys: new responses per client address and survey (hashed address,
+    # see extensions). A school class behind one NAT address needs a higher value.
+    OPEN_RESPONSE_RATE_LIMIT = "60 per hour"
+    # Monitoring alert: today's started responses at least this many times the
+    # usual (median) day and at least this many.
+    RESPONSE_BURST_FACTOR = 5
+    RESPONSE_BURST_MINIMUM = 50
     # Stated in the privacy notice: answers are deleted at the latest this many
     # months after the end of the field period.
     RESPONSE_RETENTION_MONTHS = 24

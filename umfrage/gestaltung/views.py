@@ -45,6 +45,7 @@ from ..teilnahme.forms import field_of, has_field, raw_answers
 from ..teilnahme.services import DistrictChoice
 from ..templating import language_name
 from . import editing, forms, imports, letters, services
+from .bursts import find_burst
 
 bp = Blueprint("gestaltung", __name__, url_prefix="/gestaltung")
 
@@ -1196,6 +1197,12 @@ def _render_monitor(survey: Survey, error: str | None = None, status: int = 200)
         total_partial=sum(r.partial for r in rows) + unknown_partial,
         days=days,
         day_max=max([max(d.started, d.completed) for d in days], default=0),
+        burst=find_burst(
+            days,
+            local_today(),
+            float(current_app.config["RESPONSE_BURST_FACTOR"]),
+            int(current_app.config["RESPONSE_BURST_MINIMUM"]),
+        ),
         drop_off=services.drop_off_by_page(survey),
         codes=services.code_counts(survey),
         status_form=FlaskForm(),

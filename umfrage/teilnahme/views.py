@@ -30,7 +30,7 @@ from fragebogen.errors import AnswerError
 from fragebogen.model import text_direction
 
 from ..codes import format_code, normalise_code
-from ..extensions import limiter, login_manager
+from ..extensions import _no_client_address, limiter, login_manager
 from ..models import Response, ResponseStatus, Survey
 from . import district_map, services, texts
 from .forms import StartForm, build_page_form, field_of, has_field, raw_answers
@@ -166,11 +166,32 @@ _code_guesses = limiter.shared_limit(
 )
 
 
+def _open_limit() -> str:
+    return str(current_app.config["OPEN_RESPONSE_RATE_LIMIT"])
+
+
+def _address_and_survey() -> str:
+    """Hashed client address per survey (no address is kept in clear)."""
+    slug = (request.view_args or {}).get("slug", "")
+    return f"open:{slug}:{_no_client_address()}"
+
+
+# New responses per address and survey and hour: one address cannot flood an
+# open survey; continuing one's own response or a code start never counts.
+_new_responses = limiter.limit(
+    _open_limit,
+    key_func=_address_and_survey,
+    methods=["POST"],
+    deduct_when=lambda _response: bool(g.get("new_response_started")),
+)
+
+
 # -- landing ----------------------------------------------------------------------
 
 
 @bp.route("/<slug>", methods=["GET", "POST"])
 @_code_guesses
+@_new_responses
 def landing(slug: str) -> Any:
     survey = services.survey_or_404(slug)
     language, languages = _landing_language(survey)
@@ -193,6 +214,8 @@ def landing(slug: str) -> Any:
         except services.InvitationCodeError as error:
             code_problem = error.reason
         else:
+            # Only open starts count: a code start is limited by its code.
+            g.new_response_started = not entered_code
             if response.status == ResponseStatus.COMPLETE:
                 return redirect(url_for(".thanks", slug=slug))
             _remember(slug, response.id, start_code)
