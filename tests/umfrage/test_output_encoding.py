@@ -106,7 +106,7 @@ def poison(app: Flask) -> None:
         for district in db.session.execute(
             sa.select(District).order_by(District.id).limit(3)
         ).scalars():
-            district.name = payload(f"district-{district.code}")
+            district.name = payload(f"district-{district.code}")[:200]  # column size
         for response in db.session.execute(
             sa.select(Response).where(Response.status == ResponseStatus.COMPLETE)
         ).scalars():
