@@ -104,6 +104,23 @@ def purge_command() -> None:
         )
     if not done:
         click.echo("Keine Befragung hat ihr Löschdatum erreicht.")
+    _flush_codes()
+
+
+@main.command("flush-codes")
+@with_appcontext
+def flush_codes_command() -> None:
+    """Abgeschickte Einladungscodes gemischt verbuchen (siehe docs/security.md)."""
+    _flush_codes()
+
+
+def _flush_codes() -> None:
+    from .spent_codes import flush_all
+    from .teilnahme.access import purge_handles
+
+    count = flush_all()
+    click.echo(f"{count} abgeschickte Einladungscodes gemischt verbucht.")
+    purge_handles(current_app.config["RESPONDENT_SESSION_DAYS"])
 
 
 @main.command("serve")

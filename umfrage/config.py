@@ -63,9 +63,24 @@ class DefaultConfig:
     # is erased and the codes can never be shown again.
     INVITATION_BATCH_LIMIT = 5000
     INVITATION_DOWNLOAD_HOURS = 24
+    # Where respondents reach the app, e.g. "https://umfrage.stadt.de": letters, QR
+    # codes and resume links are built from it, never from the request's Host
+    # header. Set it before printing letters.
+    PUBLIC_URL = "http://localhost:5000"
+    # Unlinkability of invitation codes (docs/security.md): submitted codes are
+    # recorded together once this many of a survey are pending; batches with fewer
+    # codes than INVITATION_COUNT_MIN_BATCH show no counts of submitted codes.
+    SPENT_CODE_FLUSH_SIZE = 10
+    INVITATION_COUNT_MIN_BATCH = 20
     # Respondent side (issue 5) -------------------------------------------------
-    # Wrong invitation or resume codes per client (address hashed, see extensions).
+    # Wrong invitation or resume codes per client address (hashed; a valid code is
+    # never refused for its address) and per code part (first or last five
+    # characters; blocks every code with that part, see teilnahme/access.py).
     RESPONDENT_CODE_RATE_LIMIT = "20 per 10 minutes"
+    RESPONDENT_CODE_PART_LIMIT = "10 per hour"
+    # Days a respondent cookie's handle stays valid on the server (the cookie
+    # itself lasts PERMANENT_SESSION_LIFETIME from the last request).
+    RESPONDENT_SESSION_DAYS = 7
     # Open surveys: new responses per client address and survey (hashed address,
     # see extensions). A school class behind one NAT address needs a higher value.
     OPEN_RESPONSE_RATE_LIMIT = "60 per hour"

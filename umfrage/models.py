@@ -1,13 +1,14 @@
 """Database models.
 
 Anonymity by construction: a ``Response`` has no IP address, user agent or time of
-day, and an ``InvitationCode`` keeps only a hash and is never linked to the response
-it unlocked.
+day and a random id; an ``InvitationCode`` keeps only a hash, and once the response
+it unlocked is submitted nothing links the two (see ``SpentCode``).
 """
 
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -265,8 +267,16 @@ class Survey(db.Model):  # type: ignore[name-defined,misc]
     district_layer: Mapped[DistrictLayer | None] = relationship()
 
 
+def new_response_id() -> int:
+    """A random 62-bit id: response ids say nothing about the order of arrival."""
+    return secrets.randbits(62) or 1
+
+
 class InvitationCode(db.Model):  # type: ignore[name-defined,misc]
-    """An invitation code, stored only as a hash; never linked to a response."""
+    """An invitation code, stored only as a hash. The row never changes after the
+    batch is generated; whether the code has been submitted lives in ``SpentCode``.
+    While its questionnaire is unfinished, the response's ``resume_code_hash`` is
+    this ``code_hash`` (so the letter's code resumes it); submission clears it."""
 
     __tablename__ = "invitation_code"
 
@@ -276,7 +286,6 @@ class InvitationCode(db.Model):  # type: ignore[name-defined,misc]
     )
     code_hash: Mapped[str] = mapped_column(String(128), unique=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
-    used: Mapped[bool] = mapped_column(Boolean, default=False)
     created_on: Mapped[date] = mapped_column(Date, default=local_today)
     # The batch the code was generated in (designer downloads, withdrawal).
     batch_id: Mapped[int | None] = mapped_column(
@@ -292,7 +301,9 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "response"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, default=new_response_id
+    )
     survey_id: Mapped[int] = mapped_column(
         ForeignKey("survey.id", ondelete="CASCADE"), index=True
     )
@@ -310,13 +321,54 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     last_page: Mapped[int] = mapped_column(Integer, default=0)
     started_on: Mapped[date] = mapped_column(Date)
     completed_on: Mapped[date | None] = mapped_column(Date)
-    # Keyed hash of the resume code (``umfrage.codes.hash_code(code, SECRET_KEY,
-    # "resume")``) while the response is partial; cleared when it completes.
+    # While the response is partial: the keyed hash of its resume code, that is
+    # ``hash_code(code, SECRET_KEY, "resume")`` of a random code, or, when it was
+    # started with an invitation code, that code's ``InvitationCode.code_hash``.
+    # Cleared when the response completes.
     resume_code_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
 
     survey: Mapped[Survey] = relationship()
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     district: Mapped[District | None] = relationship()
+
+
+class SpentCode(db.Model):  # type: ignore[name-defined,misc]
+    """An invitation code whose questionnaire has been submitted.
+
+    Submission adds the row with ``pending`` set, in the response's transaction.
+    ``umfrage.codes_spent.flush`` rewrites all rows of a survey in one transaction
+    and a shuffled order (delete, then insert) once enough are pending, so that no
+    transaction id, physical position or time ties a row to a response. Staff
+    counts use only flushed rows. No id, no timestamp.
+    """
+
+    __tablename__ = "spent_code"
+
+    code_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), index=True
+    )
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation_batch.id", ondelete="SET NULL")
+    )
+    pending: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RespondentSession(db.Model):  # type: ignore[name-defined,misc]
+    """What a respondent's cookie stands for: the cookie holds only a random handle,
+    the server keeps its hash and the response (several devices may each have one).
+    Removed with the response, or by ``umfrage purge`` some days after
+    ``created_on``."""
+
+    __tablename__ = "respondent_session"
+
+    handle_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("response.id", ondelete="CASCADE"), index=True
+    )
+    created_on: Mapped[date] = mapped_column(Date, default=local_today)
+
+    response: Mapped[Response] = relationship()
 
 
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
@@ -403,6 +455,9 @@ class InvitationBatch(db.Model):  # type: ignore[name-defined,misc]
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     csv_downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pdf_downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Withdrawn (letters lost): its codes that were not submitted are deleted. Staff
+    # pages show ``size`` and this flag, never how many rows are left.
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
 
     survey: Mapped[Survey] = relationship()
     district: Mapped[District | None] = relationship()

@@ -19,10 +19,10 @@ from flask import Flask
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
 from umfrage.extensions import db
 from umfrage.models import (
-    InvitationCode,
     QuestionnaireVersion,
     Response,
     ResponseStatus,
+    SpentCode,
     Survey,
     VersionStatus,
     local_today,
@@ -52,6 +52,7 @@ def test_designer_builds_publishes_fields_and_monitors(
 ) -> None:
     add_staff(app)
     add_demo(app)  # the Hamburg layer (and the demo survey)
+    app.config["PUBLIC_URL"] = live_server  # letters link here, whatever the Host
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
     page.on("dialog", lambda dialog: dialog.accept())
@@ -175,14 +176,17 @@ def test_designer_builds_publishes_fields_and_monitors(
     assert page.get_by_text("nicht mehr abrufbar").is_visible()
     _shot(page, "designer-codes")
 
-    # a respondent follows the QR link, which brings the code along
+    # a respondent follows the QR link, which brings the code along in its
+    # fragment (never sent to a server): the page's script fills it in
     link = rows[0]["link"]
-    assert link.startswith(f"{live_server}/s/eltern-2026?code=")
+    assert link == f"{live_server}/s/eltern-2026#code={rows[0]['code']}"
     respondent = page.context.browser.new_context(
         viewport={"width": 390, "height": 844}
     )
     answer = respondent.new_page()
     answer.goto(link)
+    assert answer.locator("#einladungscode").input_value() == rows[0]["code"]
+    assert "#" not in answer.url  # removed from the address bar and history
     answer.get_by_role("button", name="Befragung starten").click()
     for fieldset in answer.locator("fieldset.matrix-item").all():
         fieldset.locator("input[type=radio]").nth(3).check()
@@ -209,12 +213,10 @@ def test_designer_builds_publishes_fields_and_monitors(
         version = db.session.get(QuestionnaireVersion, survey.questionnaire_version_id)
         assert version is not None
         assert version.status == VersionStatus.PUBLISHED
-        used = db.session.execute(
-            sa.select(sa.func.count()).where(
-                InvitationCode.survey_id == survey.id, InvitationCode.used.is_(True)
-            )
+        spent = db.session.execute(
+            sa.select(sa.func.count()).where(SpentCode.survey_id == survey.id)
         ).scalar_one()
-        assert used == 1
+        assert spent == 1
         survey_id = survey.id
 
     # the designer sees the response in the monitoring view

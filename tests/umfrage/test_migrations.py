@@ -78,7 +78,7 @@ def test_upgrade_keeps_existing_responses(database_url: str, tmp_path: Path) -> 
             rows = connection.execute(
                 sa.text(
                     "select id, status, answers, started_on, completed_on "
-                    "from response order by id"
+                    "from response"
                 )
             ).all()
             head = connection.execute(
@@ -86,12 +86,17 @@ def test_upgrade_keeps_existing_responses(database_url: str, tmp_path: Path) -> 
             ).scalar()
         db.engine.dispose()
     assert head != OLDEST_WITH_RESPONSES
-    assert [row.id for row in rows] == [1, 2, 3]
+    # Revision 0004 renumbers responses with random ids (no order of arrival).
+    assert len(rows) == 3
+    assert all(row.id > 2**32 for row in rows)
+    numbers = []
     for row in rows:
         stored = (
             row.answers if isinstance(row.answers, dict) else json.loads(row.answers)
         )
-        assert stored == answers | {"nr": row.id}
+        numbers.append(stored["nr"])
+        assert stored == answers | {"nr": stored["nr"]}
         assert row.status == "complete"
         assert str(row.started_on) == "2025-03-01"
         assert str(row.completed_on) == "2025-03-02"
+    assert sorted(numbers) == [1, 2, 3]

@@ -27,7 +27,6 @@ from ..extensions import db
 from ..models import (
     AccessMode,
     District,
-    InvitationCode,
     PopulationFigure,
     Response,
     ResponseStatus,
@@ -37,6 +36,7 @@ from ..models import (
     utc_now,
 )
 from ..services import questionnaire_of
+from ..spent_codes import issued_codes
 from . import analysis, publication
 from .analysis import SetupError, VariableMapping, WeightingSpec
 
@@ -144,6 +144,9 @@ def response_frame(survey: Survey) -> SurveyData:
             Response.survey_id == survey.id,
             Response.status == ResponseStatus.COMPLETE,
         )
+        # Response ids are random (models.new_response_id): this order is a random
+        # permutation, unrelated to arrival and to invitation codes, and the same
+        # in every export.
         .order_by(Response.id)
     ).all()
     columns: dict[str, list[Any]] = {
@@ -690,11 +693,7 @@ def report_info(survey: Survey, state: WeightingState) -> pdf.ReportInfo:
     complete = len(state.data.frame)
     rate = None
     if survey.access_mode == AccessMode.CODE:
-        codes = db.session.execute(
-            select(func.count(InvitationCode.id)).where(
-                InvitationCode.survey_id == survey.id
-            )
-        ).scalar_one()
+        codes = issued_codes(survey.id)
         if codes:
             rate = complete / int(codes)
     weighted = state.weighted

@@ -46,8 +46,11 @@ class LetterSettings:
 
 
 def link_with_code(survey_url: str, code: str) -> str:
-    """The survey link that brings the code along (the respondent page fills it in)."""
-    return f"{survey_url}?{urlencode({'code': format_code(code)})}"
+    """The survey link that brings the code along in its fragment (``#code=``): the
+    fragment never leaves the browser, so the code reaches no server or proxy log
+    and no Referer; the respondent page's script fills it in (without JavaScript,
+    the family types the code printed beside the link)."""
+    return f"{survey_url}#{urlencode({'code': format_code(code)})}"
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

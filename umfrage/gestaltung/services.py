@@ -28,6 +28,7 @@ from fragebogen.validation import validate_definition
 from fragebogen.xlsform import from_xlsform, to_xlsform
 from fragebogen.yaml_format import YamlLimits, dump_yaml, load_yaml, to_data
 
+from .. import spent_codes
 from ..audit import record
 from ..codes import ALPHABET, hash_code
 from ..extensions import db
@@ -41,6 +42,7 @@ from ..models import (
     QuestionnaireVersion,
     Response,
     ResponseStatus,
+    SpentCode,
     Survey,
     SurveyStatus,
     VersionStatus,
@@ -628,6 +630,8 @@ def set_survey_status(
     survey.status = status
     record(actor_id, action, f"survey:{survey.id}", slug=survey.slug)
     db.session.commit()
+    if status == SurveyStatus.CLOSED:
+        spent_codes.flush(survey.id)  # no submitted code stays pending
 
 
 def purge_expired_responses(today: date | None = None) -> list[tuple[Survey, int]]:
@@ -705,43 +709,43 @@ def _derive_codes(key: str, seed: str, count: int, length: int = 10) -> list[str
 
 @dataclass(frozen=True)
 class BatchListing:
+    """A batch with its number of valid codes and of submitted ones (``None`` when
+    the batch is too small to show it; see ``spent_codes.spent_counts``)."""
+
     batch: InvitationBatch
     codes: int
-    used: int
+    submitted: int | None
 
     @property
     def downloadable(self) -> bool:
         return self.batch.seed is not None
 
 
-def batch_listings(survey: Survey) -> list[BatchListing]:
+def batch_listings(survey: Survey, min_batch_size: int) -> list[BatchListing]:
+    """The survey's batches, newest first. No per-code state is ever shown: only how
+    many codes of a batch have been submitted, counted at the last shuffled flush,
+    and only for batches of at least ``min_batch_size`` codes."""
     wipe_expired_seeds()
-    used = func.sum(case((InvitationCode.used.is_(True), 1), else_=0))
-    counts = {
-        row[0]: (int(row[1]), int(row[2] or 0))
-        for row in db.session.execute(
-            select(InvitationCode.batch_id, func.count(InvitationCode.id), used)
-            .where(InvitationCode.survey_id == survey.id)
-            .group_by(InvitationCode.batch_id)
-        ).all()
-    }
-    batches = db.session.execute(
-        select(InvitationBatch)
-        .where(InvitationBatch.survey_id == survey.id)
-        .order_by(InvitationBatch.id.desc())
-    ).scalars()
-    return [BatchListing(b, *counts.get(b.id, (0, 0))) for b in batches]
-
-
-def code_counts(survey: Survey) -> tuple[int, int]:
-    """(codes issued, codes used) of a survey."""
-    used = func.sum(case((InvitationCode.used.is_(True), 1), else_=0))
-    row = db.session.execute(
-        select(func.count(InvitationCode.id), used).where(
-            InvitationCode.survey_id == survey.id
+    batches = (
+        db.session.execute(
+            select(InvitationBatch)
+            .where(InvitationBatch.survey_id == survey.id)
+            .order_by(InvitationBatch.id.desc())
         )
-    ).one()
-    return int(row[0]), int(row[1] or 0)
+        .scalars()
+        .all()
+    )
+    sizes = {b.id: b.size for b in batches}
+    counts = spent_codes.spent_counts(survey.id, sizes, min_batch_size)
+    return [BatchListing(b, b.size, counts.per_batch.get(b.id)) for b in batches]
+
+
+def code_counts(survey: Survey, min_batch_size: int) -> tuple[int, int | None]:
+    """(valid codes, submitted codes at the last flush, or None when the survey has
+    fewer than ``min_batch_size`` codes)."""
+    issued = spent_codes.issued_codes(survey.id)
+    counts = spent_codes.spent_counts(survey.id, {0: issued}, min_batch_size)
+    return issued, counts.total
 
 
 def batch_or_404(survey: Survey, batch_id: int) -> InvitationBatch:
@@ -830,7 +834,6 @@ def generate_codes(
                     "survey_id": survey.id,
                     "code_hash": code_hash,
                     "district_id": target,
-                    "used": False,
                     "created_on": today,
                     "batch_id": batch.id,
                 }
@@ -971,23 +974,26 @@ def claim_download(
     return content
 
 
-def withdraw_batch(actor_id: int | None, batch: InvitationBatch) -> int:
-    """Invalidate the unused codes of a batch (e.g. letters lost) and erase its seed."""
-    count = db.session.execute(
-        delete(InvitationCode).where(
-            InvitationCode.batch_id == batch.id, InvitationCode.used.is_(False)
-        )
-    ).rowcount
-    batch.seed = None
-    record(
-        actor_id,
-        "withdraw_codes",
-        f"survey:{batch.survey_id}",
-        batch=batch.id,
-        count=int(count or 0),
+def withdraw_batch(actor_id: int | None, batch: InvitationBatch) -> None:
+    """Invalidate the batch's codes that have not been submitted (e.g. letters lost)
+    and erase its seed. A questionnaire already started with one of them can still
+    be finished. How many codes that were is neither shown nor logged: for a small
+    batch it would tell who has submitted."""
+    spent = select(SpentCode.code_hash).where(
+        SpentCode.survey_id == batch.survey_id, SpentCode.pending.is_(False)
     )
+    db.session.execute(
+        delete(InvitationCode)
+        .where(
+            InvitationCode.batch_id == batch.id,
+            InvitationCode.code_hash.not_in(spent),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    batch.seed = None
+    batch.withdrawn = True
+    record(actor_id, "withdraw_codes", f"survey:{batch.survey_id}", batch=batch.id)
     db.session.commit()
-    return int(count or 0)
 
 
 # --------------------------------------------------------------------- monitoring

@@ -44,6 +44,7 @@ from ..teilnahme.forms import build_page_form as build_respondent_form
 from ..teilnahme.forms import field_of, has_field, raw_answers
 from ..teilnahme.services import DistrictChoice
 from ..templating import language_name
+from ..urls import public_url
 from . import editing, forms, imports, letters, services
 from .bursts import find_burst
 
@@ -1056,6 +1057,10 @@ def _codes_form(survey: Survey, formdata: Any = None) -> forms.GenerateCodesForm
     return form
 
 
+def _min_batch() -> int:
+    return int(current_app.config["INVITATION_COUNT_MIN_BATCH"])
+
+
 def _render_codes(
     survey: Survey, form: FlaskForm, status: int = 200, error: str | None = None
 ) -> Any:
@@ -1063,12 +1068,15 @@ def _render_codes(
         "gestaltung/invitation_codes.html",
         survey=survey,
         form=form,
-        batches=services.batch_listings(survey),
-        counts=services.code_counts(survey),
+        batches=services.batch_listings(survey, _min_batch()),
+        counts=services.code_counts(survey, _min_batch()),
+        min_batch=_min_batch(),
         action_form=FlaskForm(),
         error_message=error,
         hours=current_app.config["INVITATION_DOWNLOAD_HOURS"],
         limit=current_app.config["INVITATION_BATCH_LIMIT"],
+        public_url=public_url("teilnahme.landing", slug=survey.slug),
+        flush_size=current_app.config["SPENT_CODE_FLUSH_SIZE"],
     ), status
 
 
@@ -1120,7 +1128,7 @@ def download_codes(survey_id: int, batch_id: int, kind: str) -> Any:
     formats = {"liste": "csv", "briefe": "pdf"}
     if kind not in formats:
         abort(404)
-    survey_url = url_for("teilnahme.landing", slug=survey.slug, _external=True)
+    survey_url = public_url("teilnahme.landing", slug=survey.slug)
     if formats[kind] == "csv":
 
         def produce(codes: list[services.ClaimedCode]) -> bytes:
@@ -1173,8 +1181,8 @@ def withdraw_codes(survey_id: int, batch_id: int) -> Any:
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    count = services.withdraw_batch(_actor(), batch)
-    flash(_("%(count)d unbenutzte Codes gelten nicht mehr.", count=count))
+    services.withdraw_batch(_actor(), batch)
+    flash(_("Die noch nicht abgeschickten Codes dieses Stapels gelten nicht mehr."))
     return redirect(url_for(".invitation_codes", survey_id=survey.id))
 
 
@@ -1204,7 +1212,7 @@ def _render_monitor(survey: Survey, error: str | None = None, status: int = 200)
             int(current_app.config["RESPONSE_BURST_MINIMUM"]),
         ),
         drop_off=services.drop_off_by_page(survey),
-        codes=services.code_counts(survey),
+        codes=services.code_counts(survey, _min_batch()),
         status_form=FlaskForm(),
         version=survey.questionnaire_version,
         error_message=error,

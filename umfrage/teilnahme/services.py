@@ -1,19 +1,9 @@
 """Respondent-side reads and writes: open a survey, start, resume and save responses.
 
-Privacy rules kept here (ARCHITECTURE "Anonymity"):
-
-- a response keeps dates only, no address, no user agent;
-- an invitation code is consumed (``used = True``) in the same transaction that
-  creates the response it unlocks, and the response never learns which code that
-  was (no id, no hash, no time: codes have no "used at" column);
-- the resume code is stored only as a keyed hash on the partial response and
-  cleared when the response completes.
-
-Why an invitation code is consumed when the response *starts*: a response that was
-started with a code may be continued on another device with the resume code; as no
-link between code and response is stored, completing there could not consume the
-code any more. A reload or double submit of the start form finds the response it
-already created (by its start token) instead of asking for a second code.
+Privacy rules kept here (ARCHITECTURE "Anonymity"): a response keeps dates only,
+no address, no user agent. Codes, starting and resuming live in ``access``; here,
+submission clears the response's resume code hash and records an invitation code as
+spent in the same transaction (``umfrage.spent_codes``).
 """
 
 from __future__ import annotations
@@ -25,19 +15,17 @@ from datetime import date
 from typing import Any
 
 from flask import abort, current_app
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from fragebogen import validation
 from fragebogen.errors import AnswerError
 from fragebogen.model import Questionnaire, QuestionType
 
-from ..codes import ALPHABET, generate_code, hash_code, normalise_code
+from .. import spent_codes
 from ..extensions import db
 from ..models import (
     AccessMode,
     District,
-    InvitationCode,
     Response,
     ResponseStatus,
     Survey,
@@ -47,8 +35,6 @@ from ..models import (
 from ..services import questionnaire_of
 from ..verwaltung.services import streets_by_district
 
-RESUME_PURPOSE = "resume"
-CODE_LENGTH = 10
 # Seconds a respondent needs per answer field, for the estimated duration.
 _SECONDS_PER_ANSWER = 15
 
@@ -60,19 +46,6 @@ class SurveyNotAvailableError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class InvitationCodeError(Exception):
-    """An invitation code was needed but missing (``missing``), is not one of this
-    survey's codes (``unknown``) or has been used already (``used``)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class ResumeCodeError(Exception):
-    """A resume code matches no partial response of this survey."""
 
 
 class IncompleteResponseError(Exception):
@@ -182,124 +155,7 @@ def street_directory(survey: Survey) -> dict[str, list[str]]:
     return streets_by_district(survey.district_layer_id)
 
 
-# -- start and resume -----------------------------------------------------------
-
-
-def new_start_code() -> str:
-    """A fresh code for the start form: it becomes the response's resume code, and a
-    second submission of the same form finds the response it created."""
-    return generate_code(CODE_LENGTH)
-
-
-def is_code_shaped(text: str) -> bool:
-    code = normalise_code(text)
-    return len(code) == CODE_LENGTH and all(ch in ALPHABET for ch in code)
-
-
-def _hash(code: str, purpose: str) -> str:
-    return hash_code(code, current_app.config["SECRET_KEY"], purpose)
-
-
-def _response_by_resume_code(survey: Survey, code: str) -> Response | None:
-    return db.session.execute(
-        select(Response).where(
-            Response.survey_id == survey.id,
-            Response.resume_code_hash == _hash(code, RESUME_PURPOSE),
-        )
-    ).scalar_one_or_none()
-
-
-def start_response(
-    survey: Survey,
-    language: str,
-    start_code: str,
-    invitation_code: str | None = None,
-) -> Response:
-    """Create a partial response whose resume code is ``start_code``, consuming the
-    invitation code if one is needed or given. Submitting the same start form again
-    (reload, double click) returns the response it created the first time.
-
-    Raises ``SurveyNotAvailableError`` or ``InvitationCodeError``; changes nothing
-    then.
-    """
-    reason = availability(survey)
-    if reason is not None:
-        raise SurveyNotAvailableError(reason)
-    existing = _response_by_resume_code(survey, start_code)
-    if existing is not None:
-        return existing
-    if language not in languages_of(survey):
-        language = languages_of(survey)[0]
-    code = normalise_code(invitation_code or "")
-    if needs_code(survey) and not code:
-        raise InvitationCodeError("missing")
-    if code and not accepts_code(survey):
-        code = ""  # an open survey ignores codes
-    if code:
-        _consume_invitation(survey, code, start_code)
-    response = Response(
-        survey_id=survey.id,
-        questionnaire_version_id=survey.questionnaire_version_id,
-        language=language,
-        status=ResponseStatus.PARTIAL,
-        answers={},
-        last_page=first_page_index(questionnaire_of(survey.questionnaire_version), {}),
-        started_on=local_today(),
-        resume_code_hash=_hash(start_code, RESUME_PURPOSE),
-    )
-    db.session.add(response)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # the same start form, sent twice at once: the other request won
-        db.session.rollback()
-        existing = _response_by_resume_code(survey, start_code)
-        if existing is None:
-            raise
-        return existing
-    return response
-
-
-def _consume_invitation(survey: Survey, code: str, start_code: str) -> None:
-    """Mark the code used (in the caller's transaction) or raise."""
-    code_hash = _hash(code, f"invitation:{survey.id}")
-    found = db.session.execute(
-        select(InvitationCode.id).where(
-            InvitationCode.survey_id == survey.id,
-            InvitationCode.code_hash == code_hash,
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        raise InvitationCodeError("unknown")
-    # Conditional update: of two requests racing for one code only one wins.
-    result = db.session.execute(
-        update(InvitationCode)
-        .where(InvitationCode.id == found, InvitationCode.used.is_(False))
-        .values(used=True)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
-        raise InvitationCodeError("used")
-
-
-def resume_response(survey: Survey, code: str) -> Response:
-    """The partial response with this resume code (raises ``ResumeCodeError``)."""
-    if not is_code_shaped(code):
-        raise ResumeCodeError(code)
-    response = _response_by_resume_code(survey, code)
-    if response is None or response.status != ResponseStatus.PARTIAL:
-        raise ResumeCodeError(code)
-    return response
-
-
-def response_for(survey: Survey, response_id: int | None) -> Response | None:
-    if response_id is None:
-        return None
-    response = db.session.get(Response, response_id)
-    if response is None or response.survey_id != survey.id:
-        return None
-    return response
+# -- responses ----------------------------------------------------------------------
 
 
 def set_language(survey: Survey, response: Response, language: str) -> None:
@@ -430,8 +286,11 @@ def save_page(
     response.status = ResponseStatus.COMPLETE
     response.completed_on = local_today()
     response.last_page = page_index
+    if response.resume_code_hash is not None:
+        spent_codes.record_spent(survey.id, response.resume_code_hash)
     response.resume_code_hash = None
     db.session.commit()
+    spent_codes.flush_if_due(survey.id, current_app.config["SPENT_CODE_FLUSH_SIZE"])
     return None
 
 

@@ -214,15 +214,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "kontrol edin.",
         "ar": "لا نعرف رمز الدعوة هذا. يرجى التحقق من كتابته بشكل صحيح.",
     },
-    "Mit diesem Einladungscode wurde schon ein Fragebogen begonnen. Wenn Sie das "
-    "waren, machen Sie mit Ihrem Code zum Weitermachen weiter.": {
-        "en": "A questionnaire has already been started with this invitation code. "
-        "If that was you, continue with your resume code.",
-        "tr": "Bu davet koduyla daha önce bir anket başlatıldı. Bu siz idiyseniz, "
-        "devam kodunuzla sürdürün.",
-        "ar": "تم بالفعل بدء استبيان باستخدام رمز الدعوة هذا. إذا كنتم أنتم من "
-        "بدأه، فتابعوا باستخدام رمز المتابعة.",
-    },
     # question pages
     "Schritt %(position)s von %(total)s": {
         "en": "Step %(position)s of %(total)s",
@@ -344,16 +335,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "We found no started questionnaire for this code. Please check the code.",
         "tr": "Bu koda ait başlatılmış bir anket bulamadık. Lütfen kodu kontrol edin.",
         "ar": "لم نجد استبيانًا تم البدء فيه بهذا الرمز. يرجى التحقق من الرمز.",
-    },
-    "Wenn Sie den Fragebogen unterbrochen haben, haben Sie einen Code zum "
-    "Weitermachen bekommen. Geben Sie ihn hier ein – das geht auch auf einem "
-    "anderen Gerät.": {
-        "en": "If you interrupted the questionnaire, you received a code to "
-        "continue. Enter it here – this also works on another device.",
-        "tr": "Anketi yarıda bıraktıysanız, devam etmek için bir kod aldınız. "
-        "Kodu buraya girin – bu başka bir cihazda da çalışır.",
-        "ar": "إذا قمتم بإيقاف الاستبيان مؤقتًا، فقد حصلتم على رمز للمتابعة. "
-        "أدخلوه هنا – وهذا ممكن أيضًا على جهاز آخر.",
     },
     "Code zum Weitermachen": {
         "en": "Resume code",
@@ -563,6 +544,63 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
+# Codes that resume until submission (issues 10 and 18, teilnahme/access.py).
+TEXTS.update(
+    {
+        "Mit diesem Code wurde der Fragebogen schon abgeschickt. Vielen Dank für "
+        "Ihre Teilnahme! Jeder Code gilt für genau einen Fragebogen.": {
+            "en": "The questionnaire has already been sent with this code. Thank "
+            "you for taking part! Each code is valid for exactly one questionnaire.",
+            "tr": "Bu kodla anket zaten gönderildi. Katılımınız için teşekkür "
+            "ederiz! Her kod yalnızca bir anket için geçerlidir.",
+            "ar": "تم إرسال الاستبيان بهذا الرمز بالفعل. شكرًا لمشاركتكم! كل رمز "
+            "صالح لاستبيان واحد فقط.",
+        },
+        "Willkommen zurück! Ihre bisherigen Antworten sind gespeichert. Sie machen "
+        "dort weiter, wo Sie aufgehört haben.": {
+            "en": "Welcome back! Your answers so far have been saved. You continue "
+            "where you left off.",
+            "tr": "Tekrar hoş geldiniz! Şimdiye kadarki cevaplarınız kaydedildi. "
+            "Kaldığınız yerden devam ediyorsunuz.",
+            "ar": "مرحبًا بعودتكم! تم حفظ إجاباتكم حتى الآن. ستتابعون من حيث توقفتم.",
+        },
+        "Schon angefangen? Geben Sie einfach wieder den Code aus Ihrem "
+        "Einladungsschreiben ein – auch auf einem anderen Gerät. Bis Sie abschicken, "
+        "geht es dort weiter, wo Sie aufgehört haben.": {
+            "en": "Already started? Simply enter the code from your invitation "
+            "letter again – on another device too. Until you send the "
+            "questionnaire, you continue where you left off.",
+            "tr": "Zaten başladınız mı? Davet mektubunuzdaki kodu yeniden girin – "
+            "başka bir cihazda da olur. Gönderene kadar kaldığınız yerden devam "
+            "edersiniz.",
+            "ar": "هل بدأتم بالفعل؟ أدخلوا ببساطة الرمز الموجود في رسالة الدعوة مرة "
+            "أخرى – حتى على جهاز آخر. وإلى أن ترسلوا الاستبيان، تتابعون من حيث "
+            "توقفتم.",
+        },
+        "Geben Sie den Code aus Ihrem Einladungsschreiben oder den Code zum "
+        "Weitermachen ein, den Sie beim Unterbrechen bekommen haben – das geht auch "
+        "auf einem anderen Gerät.": {
+            "en": "Enter the code from your invitation letter, or the resume code you "
+            "received when you interrupted the questionnaire – this also works on "
+            "another device.",
+            "tr": "Davet mektubunuzdaki kodu ya da ara verdiğinizde aldığınız devam "
+            "kodunu girin – bu başka bir cihazda da çalışır.",
+            "ar": "أدخلوا الرمز الموجود في رسالة الدعوة أو رمز المتابعة الذي حصلتم "
+            "عليه عند التوقف – وهذا ممكن أيضًا على جهاز آخر.",
+        },
+        "Mit dem Code aus Ihrem Einladungsschreiben können Sie jederzeit "
+        "weitermachen – auch auf einem anderen Gerät –, bis Sie den Fragebogen "
+        "abschicken.": {
+            "en": "With the code from your invitation letter you can continue at any "
+            "time – on another device too – until you send the questionnaire.",
+            "tr": "Davet mektubunuzdaki kodla, anketi gönderene kadar istediğiniz "
+            "zaman – başka bir cihazda da – devam edebilirsiniz.",
+            "ar": "بالرمز الموجود في رسالة الدعوة يمكنكم المتابعة في أي وقت – حتى "
+            "على جهاز آخر – إلى أن ترسلوا الاستبيان.",
+        },
+    }
+)
+
 # The privacy notice and the accessibility statement (umfrage/templates/main).
 TEXTS.update(
     {
@@ -611,27 +649,45 @@ TEXTS.update(
             "هذه البيانات في سجلات الخادم أيضًا.",
         },
         "Einladungscodes und Codes zum Weitermachen werden nur als Prüfsumme "
-        "gespeichert. Ein Einladungscode wird nicht mit Ihren Antworten verknüpft.": {
+        "gespeichert. Bis Sie den Fragebogen abschicken, öffnet der Code aus Ihrem "
+        "Einladungsschreiben Ihre angefangenen Antworten wieder, auch auf einem "
+        "anderen Gerät. Beim Abschicken wird diese Verbindung gelöscht: Danach ist "
+        "der Code nicht mehr mit Ihren Antworten verknüpft, und niemand kann "
+        "feststellen, welche Antworten zu welchem Code gehören.": {
             "en": "Invitation codes and resume codes are stored only as checksums. "
-            "An invitation code is not linked to your answers.",
+            "Until you send the questionnaire, the code from your invitation letter "
+            "opens your started answers again, on another device too. When you send "
+            "it, this connection is deleted: from then on the code is no longer "
+            "linked to your answers, and nobody can tell which answers belong to "
+            "which code.",
             "tr": "Davet kodları ve devam kodları yalnızca sağlama toplamı olarak "
-            "kaydedilir. Davet kodu cevaplarınızla ilişkilendirilmez.",
-            "ar": "تُحفظ رموز الدعوة ورموز المتابعة كمجموع اختباري فقط. ولا يُربط "
-            "رمز الدعوة بإجاباتكم.",
+            "kaydedilir. Anketi gönderene kadar davet mektubunuzdaki kod, başka bir "
+            "cihazda da başladığınız cevapları yeniden açar. Gönderdiğinizde bu "
+            "bağlantı silinir: Bundan sonra kod cevaplarınızla ilişkili değildir ve "
+            "hangi cevapların hangi koda ait olduğunu kimse tespit edemez.",
+            "ar": "تُحفظ رموز الدعوة ورموز المتابعة كمجموع اختباري فقط. وإلى أن "
+            "ترسلوا الاستبيان، يفتح الرمز الموجود في رسالة الدعوة إجاباتكم التي "
+            "بدأتموها من جديد، حتى على جهاز آخر. وعند الإرسال يُحذف هذا الربط: بعد "
+            "ذلك لا يعود الرمز مرتبطًا بإجاباتكم، ولا يستطيع أحد معرفة أي إجابات "
+            "تعود إلى أي رمز.",
         },
         "Cookie": {"en": "Cookie", "tr": "Çerez", "ar": "ملف تعريف الارتباط"},
         "Ein technisch notwendiges Sitzungs-Cookie merkt sich, wo Sie im Fragebogen "
-        "stehen. Es gilt bis 24 Stunden nach Ihrem letzten Klick und wird für nichts "
-        "anderes verwendet. Andere Cookies gibt es nicht.": {
+        "stehen. Es enthält nur eine zufällige Kennung – keinen Code und keine "
+        "Antworten. Es gilt bis 24 Stunden nach Ihrem letzten Klick und wird für "
+        "nichts anderes verwendet. Andere Cookies gibt es nicht.": {
             "en": "A technically necessary session cookie remembers where you are in "
-            "the questionnaire. It lasts until 24 hours after your last click and is "
-            "used for nothing else. There are no other cookies.",
+            "the questionnaire. It contains only a random identifier – no code and "
+            "no answers. It lasts until 24 hours after your last click and is used "
+            "for nothing else. There are no other cookies.",
             "tr": "Teknik olarak gerekli bir oturum çerezi, ankette nerede "
-            "kaldığınızı hatırlar. Son tıklamanızdan 24 saat sonrasına kadar "
+            "kaldığınızı hatırlar. Yalnızca rastgele bir tanımlayıcı içerir – kod "
+            "veya cevap içermez. Son tıklamanızdan 24 saat sonrasına kadar "
             "geçerlidir ve başka hiçbir amaçla kullanılmaz. Başka çerez yoktur.",
             "ar": "يتذكّر ملف تعريف ارتباط ضروري تقنيًا للجلسة موضعكم في الاستبيان. "
-            "يبقى صالحًا حتى 24 ساعة بعد آخر نقرة لكم، ولا يُستخدم لأي غرض آخر. لا "
-            "توجد ملفات تعريف ارتباط أخرى.",
+            "ولا يحتوي إلا على معرّف عشوائي – لا رمز ولا إجابات. يبقى صالحًا حتى 24 "
+            "ساعة بعد آخر نقرة لكم، ولا يُستخدم لأي غرض آخر. لا توجد ملفات تعريف "
+            "ارتباط أخرى.",
         },
         "Zweck": {"en": "Purpose", "tr": "Amaç", "ar": "الغرض"},
         "Die Befragung dient der Planung von Angeboten. Die Teilnahme ist freiwillig; "
@@ -859,9 +915,9 @@ _CODE_MESSAGES = {
         "Diesen Einladungscode kennen wir nicht. Bitte prüfen Sie, ob Sie ihn "
         "richtig abgetippt haben."
     ),
-    "used": N_(
-        "Mit diesem Einladungscode wurde schon ein Fragebogen begonnen. Wenn Sie das "
-        "waren, machen Sie mit Ihrem Code zum Weitermachen weiter."
+    "submitted": N_(
+        "Mit diesem Code wurde der Fragebogen schon abgeschickt. Vielen Dank für "
+        "Ihre Teilnahme! Jeder Code gilt für genau einen Fragebogen."
     ),
 }
 

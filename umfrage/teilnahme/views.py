@@ -1,12 +1,13 @@
 """Respondent pages at ``/s/<slug>``: no account, no IP, one session cookie.
 
 The session (Flask's signed cookie, 24 hours from the last request) holds, per
-survey slug, the id of the respondent's response and its resume code, so the code
-can be shown again on "continue later". Nothing else about the respondent is kept.
+survey slug, only a random handle (``access.new_handle``): no response id, no code.
+Codes, the handle and the rate limits of code entry live in ``access``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -29,10 +30,11 @@ from werkzeug.wrappers import Response as HttpResponse
 from fragebogen.errors import AnswerError
 from fragebogen.model import text_direction
 
-from ..codes import format_code, normalise_code
+from ..codes import format_code
 from ..extensions import _no_client_address, limiter, login_manager
 from ..models import Response, ResponseStatus, Survey
-from . import district_map, services, texts
+from ..urls import public_url
+from . import access, district_map, services, texts
 from .forms import StartForm, build_page_form, field_of, has_field, raw_answers
 
 bp = Blueprint("teilnahme", __name__, url_prefix="/s")
@@ -44,30 +46,17 @@ _ACTIONS = {"weiter": "forward", "zurueck": "back", "spaeter": "stay"}
 # -- session ------------------------------------------------------------------
 
 
-def _remembered(slug: str) -> dict[str, Any]:
-    value = session.get(_SESSION_KEY, {}).get(slug)
-    return value if isinstance(value, dict) else {}
-
-
 def _remembered_response(survey: Survey) -> Response | None:
-    entry = _remembered(survey.slug)
-    response_id = entry.get("id")
-    if not isinstance(response_id, int):
-        return None
-    return services.response_for(survey, response_id)
+    handle = session.get(_SESSION_KEY, {}).get(survey.slug)
+    return access.response_for_handle(survey, handle)
 
 
-def _remember(slug: str, response_id: int, resume_code: str | None) -> None:
+def _remember(slug: str, response: Response) -> None:
+    """Give this browser a fresh handle for the response (never the code or id)."""
     responses = dict(session.get(_SESSION_KEY, {}))
-    responses[slug] = {"id": response_id, "code": resume_code}
+    responses[slug] = access.new_handle(response)
     session[_SESSION_KEY] = responses
     session.permanent = True
-
-
-def _forget_code(slug: str) -> None:
-    entry = _remembered(slug)
-    if entry.get("code"):
-        _remember(slug, entry["id"], None)
 
 
 # -- helpers --------------------------------------------------------------------
@@ -77,13 +66,30 @@ def _start_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="teilnahme-start")
 
 
-def _code_limit() -> str:
-    return str(current_app.config["RESPONDENT_CODE_RATE_LIMIT"])
+def _open_with_code(
+    survey: Survey, code: str, open_response: Callable[[], access.Entry]
+) -> tuple[access.Entry | None, str | None]:
+    """Rate limits, then ``open_response``: the entry, or why the code failed
+    (wrong codes count against the limits)."""
+    _check_code(survey, code)
+    try:
+        return open_response(), None
+    except access.InvitationCodeError as error:
+        if error.reason == "unknown":
+            access.count_wrong_code(survey, code)
+        return None, error.reason
 
 
-def _wrong_code(response: HttpResponse) -> bool:
-    """Only failed code entries count against the rate limit."""
-    return response.status_code == 422
+def _check_code(survey: Survey, code: str) -> None:
+    """Rate limits of code entry (``access``): 429 when the code's parts had too
+    many wrong attempts, or when the address did and this code is wrong too."""
+    if not code:
+        return
+    if access.code_parts_blocked(survey, code):
+        abort(429)
+    if access.address_blocked() and access.code_state(survey, code) == "unknown":
+        access.count_wrong_code(survey, code)
+        abort(429)
 
 
 def _use_language(language: str) -> None:
@@ -160,12 +166,6 @@ def _too_many(error: TooManyRequests) -> Any:
     )
 
 
-# Wrong invitation and resume codes share one budget per client.
-_code_guesses = limiter.shared_limit(
-    _code_limit, scope="respondent-codes", methods=["POST"], deduct_when=_wrong_code
-)
-
-
 def _open_limit() -> str:
     return str(current_app.config["OPEN_RESPONSE_RATE_LIMIT"])
 
@@ -190,7 +190,6 @@ _new_responses = limiter.limit(
 
 
 @bp.route("/<slug>", methods=["GET", "POST"])
-@_code_guesses
 @_new_responses
 def landing(slug: str) -> Any:
     survey = services.survey_or_404(slug)
@@ -198,7 +197,7 @@ def landing(slug: str) -> Any:
     form = StartForm()
     response = _remembered_response(survey)
     code_problem: str | None = None
-    entered_code = request.values.get("code", "")[:100]
+    entered_code = request.form.get("code", "")[:100]
     if form.validate_on_submit():
         if response is not None and response.status == ResponseStatus.PARTIAL:
             if "sprache" in request.args:  # a language chosen on the landing page
@@ -206,20 +205,22 @@ def landing(slug: str) -> Any:
             return _continue(survey, response)
         start_code = _start_code_from_form()
         try:
-            response = services.start_response(
-                survey, language, start_code, entered_code or None
+            entry, code_problem = _open_with_code(
+                survey,
+                entered_code,
+                lambda: access.start(
+                    survey, language, start_code, entered_code or None
+                ),
             )
         except services.SurveyNotAvailableError:
             return redirect(url_for(".landing", slug=slug, sprache=language))
-        except services.InvitationCodeError as error:
-            code_problem = error.reason
-        else:
+        if entry is not None:
             # Only open starts count: a code start is limited by its code.
-            g.new_response_started = not entered_code
-            if response.status == ResponseStatus.COMPLETE:
-                return redirect(url_for(".thanks", slug=slug))
-            _remember(slug, response.id, start_code)
-            return _continue(survey, response)
+            g.new_response_started = not entered_code and not entry.resumed
+            if entry.resumed and "sprache" in request.args:
+                services.set_language(survey, entry.response, language)
+            _remember(slug, entry.response)
+            return _continue(survey, entry.response, resumed=entry.resumed)
     questionnaire = services.questionnaire_of(survey.questionnaire_version)
     return _render(
         "teilnahme/landing.html",
@@ -236,7 +237,7 @@ def landing(slug: str) -> Any:
         minutes=services.estimated_minutes(survey),
         response=response,
         form=form,
-        start_token=_start_serializer().dumps(services.new_start_code()),
+        start_token=_start_serializer().dumps(access.new_start_code()),
         retention_months=current_app.config["RESPONSE_RETENTION_MONTHS"],
     )
 
@@ -248,45 +249,51 @@ def _start_code_from_form() -> str:
         code = _start_serializer().loads(request.form.get("start", ""))
     except BadSignature:
         abort(400)
-    if not isinstance(code, str) or not services.is_code_shaped(code):
+    if not isinstance(code, str) or not access.is_code_shaped(code):
         abort(400)
     return code
 
 
-def _continue(survey: Survey, response: Response) -> Any:
+def _continue(survey: Survey, response: Response, resumed: bool = False) -> Any:
     page_index = services.nearest_relevant_page(response, response.last_page)
-    return redirect(url_for(".show_page", slug=survey.slug, page_no=page_index + 1))
+    values = {"weiter": "1"} if resumed else {}
+    return redirect(
+        url_for(".show_page", slug=survey.slug, page_no=page_index + 1, **values)
+    )
 
 
 # -- resume -----------------------------------------------------------------------
 
 
 @bp.route("/<slug>/fortsetzen", methods=["GET", "POST"])
-@_code_guesses
 def resume(slug: str) -> Any:
-    """Continue a partial response with its resume code (on any device)."""
+    """Continue an unfinished response with the letter's code or a resume code, on
+    any device. A link may carry the code in its fragment (``#code=…``), which
+    never reaches the server: a small local script fills in and sends the form."""
     survey = services.survey_or_404(slug)
     language, languages = _landing_language(survey)
     form = FlaskForm()
-    entered = request.values.get("code", "")[:100]
-    wrong = False
+    entered = request.form.get("code", "")[:100]
+    problem: str | None = None
     if form.validate_on_submit():
         try:
-            response = services.resume_response(survey, entered)
-        except services.ResumeCodeError:
-            wrong = True
-        else:
-            _remember(slug, response.id, normalise_code(entered))
-            return _continue(survey, response)
+            entry, problem = _open_with_code(
+                survey, entered, lambda: access.resume(survey, entered)
+            )
+        except services.SurveyNotAvailableError:
+            return redirect(url_for(".resume", slug=slug, sprache=language))
+        if entry is not None:
+            _remember(slug, entry.response)
+            return _continue(survey, entry.response, resumed=entry.resumed)
     return _render(
         "teilnahme/resume.html",
-        422 if wrong else 200,
+        422 if problem else 200,
         survey=survey,
         questionnaire=services.questionnaire_of(survey.questionnaire_version),
         language=language,
         languages=languages,
         unavailable=services.availability(survey),
-        wrong=wrong,
+        problem=problem,
         entered=entered,
         form=form,
     )
@@ -294,15 +301,17 @@ def resume(slug: str) -> Any:
 
 @bp.route("/<slug>/spaeter")
 def later(slug: str) -> Any:
-    """The resume code and link, shown after "continue later"."""
+    """How to continue later: the letter's code, or this browser's resume code and
+    link (``access.resume_code_for``); the link carries the code in its fragment."""
     survey = services.survey_or_404(slug)
     response = _remembered_response(survey)
     if response is None:
         return redirect(url_for(".landing", slug=slug))
     if response.status == ResponseStatus.COMPLETE:
         return redirect(url_for(".thanks", slug=slug))
-    code = _remembered(slug).get("code")
-    shown = format_code(code) if isinstance(code, str) else None
+    handle = session.get(_SESSION_KEY, {}).get(slug)
+    code = access.resume_code_for(response, str(handle))
+    shown = format_code(code) if code else None
     page_index = services.nearest_relevant_page(response, response.last_page)
     return _render(
         "teilnahme/later.html",
@@ -310,7 +319,8 @@ def later(slug: str) -> Any:
         questionnaire=services.questionnaire_of(response.questionnaire_version),
         language=response.language,
         code=shown,
-        resume_url=url_for(".resume", slug=slug, code=shown, _external=True)
+        letter_code=code is None and access.started_with_invitation(response),
+        resume_url=public_url("teilnahme.resume", slug=slug) + f"#code={shown}"
         if shown
         else None,
         continue_url=url_for(".show_page", slug=slug, page_no=page_index + 1),
@@ -389,7 +399,6 @@ def show_page(slug: str, page_no: int) -> Any:
             return redirect(url_for(".landing", slug=slug))
         else:
             if target is None:
-                _forget_code(slug)
                 return redirect(url_for(".thanks", slug=slug))
             if action == "stay":
                 return redirect(url_for(".later", slug=slug))
@@ -409,6 +418,7 @@ def show_page(slug: str, page_no: int) -> Any:
         previous_no=None if previous is None else previous + 1,
         back_failed=submitted and action == "back",
         incomplete=request.args.get("fehlt") == "1" and not submitted,
+        resumed=request.args.get("weiter") == "1" and not submitted,
         form=form,
         field_of=field_of,
         problems=problems,
