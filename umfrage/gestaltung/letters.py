@@ -200,6 +200,12 @@ def letters_pdf(letters: Sequence[InvitationLetter], settings: LetterSettings) -
                 "nicht weiter."
             )
         )
+        more.append(
+            _(
+                "Wenn Sie unterbrechen, machen Sie mit demselben Code weiter, auch "
+                "auf einem anderen Gerät, bis Sie den Fragebogen abschicken."
+            )
+        )
         top = _paragraph(
             canvas,
             escape(" ".join(more)),
