@@ -77,8 +77,7 @@ def test_upgrade_keeps_existing_responses(database_url: str, tmp_path: Path) -> 
         with db.engine.connect() as connection:
             rows = connection.execute(
                 sa.text(
-                    "select id, status, answers, started_on, completed_on "
-                    "from response"
+                    "select id, status, answers, started_on, completed_on from response"
                 )
             ).all()
             head = connection.execute(
