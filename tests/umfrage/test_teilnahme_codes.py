@@ -353,3 +353,30 @@ def test_wrong_codes_from_one_address_never_block_a_valid_code(
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.browser
+def test_resume_link_carries_the_code_in_its_fragment_only(
+    code_app: Flask, live_server: str, browser_page: Any
+) -> None:
+    """The link on "continue later" opens the questionnaire in another browser:
+    a local script reads the fragment, which no server ever sees."""
+    with code_app.app_context():
+        survey = db.session.execute(sa.select(Survey)).scalar_one()
+        survey.access_mode = AccessMode.OPEN
+        db.session.commit()
+    code_app.config["PUBLIC_URL"] = live_server
+    client = code_app.test_client()
+    location = enter(client, None).headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    client.post(location, data={"csrf_token": csrf_token(page), "_aktion": "spaeter"})
+    later = client.get(f"/s/{SLUG}/spaeter").get_data(as_text=True)
+    link = re.search(r'class="resume-link" dir="ltr">([^<]+)<', later)
+    assert link is not None
+    assert "#code=" in link.group(1)
+    requested: list[str] = []
+    browser_page.on("request", lambda request: requested.append(request.url))
+    browser_page.goto(link.group(1))
+    browser_page.wait_for_url(re.compile(r"/seite/1\?weiter=1$"))
+    assert browser_page.get_by_text("Willkommen zurück").is_visible()
+    assert not any("code" in url for url in requested if "/static/" not in url)
