@@ -125,7 +125,10 @@ def test_response_frame_has_one_row_per_complete_response(
         data = services.response_frame(survey)
         frame = data.frame
         assert len(frame) == complete
-        last = frame.iloc[-1]
+        # rows come in random order (random response ids): find it by content
+        matches = frame[frame["wuensche"] == FREE_TEXT]
+        assert len(matches) == 1
+        last = matches.iloc[0]
         assert last["district"] == "0201"
         assert last["district_name"] == "Altona-Altstadt"
         assert (last["angebote_3"], last["angebote_5"], last["angebote_1"]) == (

@@ -72,9 +72,24 @@ def test_upgrade_keeps_existing_responses(database_url: str, tmp_path: Path) -> 
                     {"id": number, "a": json.dumps(answers | {"nr": number})},
                 )
 
+            for number, used in enumerate([True, False, True]):
+                connection.execute(
+                    sa.text(
+                        "insert into invitation_code (survey_id, code_hash, used,"
+                        " created_on) values (1, :h, :u, '2025-03-01')"
+                    ),
+                    {"h": f"hash-{number}", "u": used},
+                )
+
         upgrade(directory=MIGRATIONS)
 
         with db.engine.connect() as connection:
+            spent = connection.execute(
+                sa.text("select code_hash, pending from spent_code")
+            ).all()
+            codes = connection.execute(
+                sa.text("select count(*) from invitation_code")
+            ).scalar()
             rows = connection.execute(
                 sa.text(
                     "select id, status, answers, started_on, completed_on from response"
@@ -85,6 +100,10 @@ def test_upgrade_keeps_existing_responses(database_url: str, tmp_path: Path) -> 
             ).scalar()
         db.engine.dispose()
     assert head != OLDEST_WITH_RESPONSES
+    # codes marked used become spent (flushed) codes; the code rows stay
+    assert sorted(row.code_hash for row in spent) == ["hash-0", "hash-2"]
+    assert not any(row.pending for row in spent)
+    assert codes == 3
     # Revision 0004 renumbers responses with random ids (no order of arrival).
     assert len(rows) == 3
     assert all(row.id > 2**32 for row in rows)

@@ -246,13 +246,14 @@ def start(
     return Entry(response, resumed=False)
 
 
-def resume(survey: Survey, code: str) -> Entry:
+def resume(survey: Survey, code: str, language: str) -> Entry:
     """The resume page: a resume code or a letter's code opens its unfinished
-    response; an unused letter code starts one."""
+    response; an unused letter code starts one (in ``language``)."""
     reason = availability(survey)
     if reason is not None:
         raise SurveyNotAvailableError(reason)
-    language = languages_of(survey)[0]
+    if language not in languages_of(survey):
+        language = languages_of(survey)[0]
     return enter_code(survey, code, new_partial_response(survey, language))
 
 

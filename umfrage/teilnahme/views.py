@@ -278,7 +278,7 @@ def resume(slug: str) -> Any:
     if form.validate_on_submit():
         try:
             entry, problem = _open_with_code(
-                survey, entered, lambda: access.resume(survey, entered)
+                survey, entered, lambda: access.resume(survey, entered, language)
             )
         except services.SurveyNotAvailableError:
             return redirect(url_for(".resume", slug=slug, sprache=language))
