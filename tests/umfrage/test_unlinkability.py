@@ -339,7 +339,10 @@ def test_postgresql_dump_links_no_better_than_chance(
             "from response where status = 'complete'",
         )
         invitation_x = {
-            row.x for row in _rows(connection, "select xmin from invitation_code")
+            row.x
+            for row in _rows(
+                connection, "select xmin::text::bigint as x from invitation_code"
+            )
         }
     assert len(spent) == 14
     assert len(responses) == 14
