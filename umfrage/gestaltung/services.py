@@ -378,8 +378,33 @@ def expression_feedback(
     return [p for p in validate_definition(changed) if p.place == place]
 
 
-def preview_layer() -> DistrictLayer | None:
-    """The district layer shown in previews: the first one by name, if any."""
+def preview_layer(
+    version: QuestionnaireVersion, chosen: str | None = None
+) -> DistrictLayer | None:
+    """The district layer shown in a version's preview: the one the designer chose
+    (``chosen``, a layer id as text), else that of the newest survey using this
+    version (or another version of its questionnaire), else the first by name."""
+    if chosen and chosen.isdigit() and len(chosen) < 10:
+        layer = db.session.get(DistrictLayer, int(chosen))
+        if layer is not None:
+            return layer
+    for condition in (
+        Survey.questionnaire_version_id == version.id,
+        QuestionnaireVersion.questionnaire_id == version.questionnaire_id,
+    ):
+        layer = db.session.execute(
+            select(DistrictLayer)
+            .join(Survey, Survey.district_layer_id == DistrictLayer.id)
+            .join(
+                QuestionnaireVersion,
+                QuestionnaireVersion.id == Survey.questionnaire_version_id,
+            )
+            .where(condition)
+            .order_by(Survey.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if layer is not None:
+            return layer
     return db.session.execute(
         select(DistrictLayer).order_by(DistrictLayer.name).limit(1)
     ).scalar_one_or_none()

@@ -842,14 +842,11 @@ def preview_page(questionnaire_id: int, number: int, page_no: int) -> Any:
     page_index = page_no - 1
     page = questionnaire.pages[page_index]
     fallback = questionnaire.default_language
-    layer = services.preview_layer()
-    districts = sorted(
-        (
-            DistrictChoice(d.code, d.name, d.parent_name)
-            for d in (layer.districts if layer is not None else [])
-        ),
-        key=lambda d: d.name,
-    )
+    layer = services.preview_layer(version, request.args.get("gebiete"))
+    districts = [
+        DistrictChoice(d.code, d.name, d.parent_name)
+        for d in (layer.districts if layer is not None else [])
+    ]
     submitted = request.method == "POST"
     form = build_respondent_form(
         page,
@@ -897,9 +894,13 @@ def preview_page(questionnaire_id: int, number: int, page_no: int) -> Any:
         district_map=district_map.map_for(layer.id)
         if has_district and layer is not None
         else None,
-        district_search=district_map.search_entries(districts, {})
+        district_groups=district_map.list_groups(
+            district_map.search_entries(districts, {})
+        )
         if has_district
         else None,
+        layer=layer,
+        layers=services.layers() if has_district else [],
     ), (422 if problems else 200)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -278,3 +279,36 @@ def search_entries(
             )
         )
     return entries
+
+
+@dataclass(frozen=True)
+class ListGroup:
+    """Districts under one parent area in the plain list; ``label`` None holds
+    those without a parent (the whole list when the layer has no parents)."""
+
+    label: str | None
+    entries: tuple[SearchEntry, ...]
+
+
+def sort_key(text: str) -> tuple[str, str]:
+    """A stable, case- and accent-insensitive order for names in any script."""
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(ch for ch in folded if not unicodedata.combining(ch)), text
+
+
+def list_groups(entries: Iterable[SearchEntry]) -> list[ListGroup]:
+    """The list's groups: parents in name order, districts in name order inside,
+    districts without a parent last (a layer may have parents for some only)."""
+    grouped: dict[str | None, list[SearchEntry]] = {}
+    for entry in entries:
+        grouped.setdefault(entry.parent_name or None, []).append(entry)
+    labels = sorted((label for label in grouped if label), key=sort_key)
+    if None in grouped:
+        labels.append(None)  # type: ignore[arg-type]
+    return [
+        ListGroup(
+            label,
+            tuple(sorted(grouped[label], key=lambda entry: sort_key(entry.name))),
+        )
+        for label in labels
+    ]

@@ -429,8 +429,8 @@ def show_page(slug: str, page_no: int) -> Any:
         district_map=district_map.map_for(survey.district_layer_id)
         if district_question is not None and survey.district_layer_id is not None
         else None,
-        district_search=district_map.search_entries(
-            districts, services.street_directory(survey)
+        district_groups=district_map.list_groups(
+            district_map.search_entries(districts, services.street_directory(survey))
         )
         if district_question is not None
         else None,
