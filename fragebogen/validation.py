@@ -66,11 +66,8 @@ __all__ = [
     "answer_fields",
     "check_definition",
     "expression_values",
-    "next_page_index",
     "page_is_relevant",
-    "previous_page_index",
     "question_is_relevant",
-    "relevant_answers",
     "relevant_questions",
     "validate_definition",
     "validate_page",
@@ -251,47 +248,6 @@ def relevant_questions(
             for name in answer_fields(question):
                 context.pop(name, None)
     return shown
-
-
-def next_page_index(
-    questionnaire: Questionnaire, page_index: int, answers: Mapping[str, object]
-) -> int | None:
-    """The next relevant page after ``page_index``, or None at the end."""
-    for index in range(max(page_index + 1, 0), len(questionnaire.pages)):
-        if page_is_relevant(questionnaire, index, answers):
-            return index
-    return None
-
-
-def previous_page_index(
-    questionnaire: Questionnaire, page_index: int, answers: Mapping[str, object]
-) -> int | None:
-    """The relevant page before ``page_index``, or None at the start."""
-    for index in range(min(page_index, len(questionnaire.pages)) - 1, -1, -1):
-        if page_is_relevant(questionnaire, index, answers):
-            return index
-    return None
-
-
-def relevant_answers(
-    questionnaire: Questionnaire, answers: Mapping[str, object]
-) -> dict[str, object]:
-    """``answers`` without those to questions or pages that are not relevant.
-
-    Walks the questionnaire in order, as a respondent would; use it after an earlier
-    answer was changed. Keys that belong to no question are dropped as well.
-    """
-    kept: dict[str, object] = {}
-    for page_index, page in enumerate(questionnaire.pages):
-        if not page_is_relevant(questionnaire, page_index, kept):
-            continue
-        for question in page.questions:
-            if not question_is_relevant(questionnaire, question, kept):
-                continue
-            for name in answer_fields(question):
-                if name in answers and answers[name] is not None:
-                    kept[name] = answers[name]
-    return kept
 
 
 # ---------------------------------------------------------------- answer cleaning

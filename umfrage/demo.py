@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fragebogen import validation
+from fragebogen import routing, validation
 from fragebogen.demo import load_demo as load_demo_questionnaire
 from fragebogen.errors import AnswerError
 from fragebogen.model import Question, Questionnaire, QuestionType, fingerprint
@@ -313,7 +313,7 @@ def _synthetic_answers(
     answers: dict[str, Any] = {}
     index: int | None = 0
     if not validation.page_is_relevant(questionnaire, 0, answers):
-        index = validation.next_page_index(questionnaire, 0, answers)
+        index = routing.next_page_index(questionnaire, 0, answers)
     while index is not None:
         page = questionnaire.pages[index]
         for _attempt in range(50):
@@ -332,7 +332,7 @@ def _synthetic_answers(
             break
         else:
             raise RuntimeError(f"no valid synthetic answers for page {page.name!r}")
-        index = validation.next_page_index(questionnaire, index, answers)
+        index = routing.next_page_index(questionnaire, index, answers)
     return answers
 
 

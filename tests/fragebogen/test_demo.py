@@ -9,9 +9,9 @@ import pytest
 from fragebogen.demo import DEMO_NAMES, demo_yaml, load_demo
 from fragebogen.errors import AnswerError
 from fragebogen.model import QuestionType, fingerprint
+from fragebogen.routing import next_page_index
 from fragebogen.validation import (
     answer_fields,
-    next_page_index,
     validate_definition,
     validate_page,
 )

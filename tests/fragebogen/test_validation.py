@@ -10,16 +10,14 @@ from hypothesis import strategies as st
 
 from fragebogen.errors import AnswerError, Problem, QuestionnaireError
 from fragebogen.model import Questionnaire
+from fragebogen.routing import next_page_index, previous_page_index, relevant_answers
 from fragebogen.validation import (
     LONG_TEXT_MAX_LENGTH,
     TEXT_MAX_LENGTH,
     answer_fields,
     expression_values,
-    next_page_index,
     page_is_relevant,
-    previous_page_index,
     question_is_relevant,
-    relevant_answers,
     relevant_questions,
     validate_page,
 )

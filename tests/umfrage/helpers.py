@@ -66,3 +66,15 @@ def _question_answer(question: Question, district_code: str) -> dict[str, Any]:
     if kind == QuestionType.LONG_TEXT:
         return {name: "Mehr Kurse </para> <b>abends</b>"}
     return {name: "Text"} if question.required else {}
+
+
+def send_review(client: Any, location: str) -> Any:
+    """On the review page at ``location``, press "Antworten absenden"."""
+    from tests.conftest import csrf_token
+
+    assert location.endswith("/uebersicht"), location
+    page = client.get(location)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    return client.post(
+        location, data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+    )

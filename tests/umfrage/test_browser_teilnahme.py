@@ -20,8 +20,12 @@ from umfrage.models import Response, ResponseStatus
 pytestmark = pytest.mark.browser
 
 BUTTONS = {
-    "de": {"start": "Befragung starten", "next": "Weiter"},
-    "ar": {"start": "بدء الاستطلاع", "next": "التالي"},
+    "de": {
+        "start": "Befragung starten",
+        "next": "Weiter",
+        "send": "Antworten absenden",
+    },
+    "ar": {"start": "بدء الاستطلاع", "next": "التالي", "send": "إرسال الإجابات"},
 }
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -59,7 +63,11 @@ def no_sideways_scrolling(page: Any) -> int:
 
 
 def next_button(page: Any, language: str) -> Any:
-    return page.get_by_role("button", name=BUTTONS[language]["next"], exact=True)
+    """The page's primary button: "Weiter", on the last page "Zur Übersicht …",
+    on the review page "Antworten absenden"."""
+    if "/uebersicht" in page.url:
+        return page.get_by_role("button", name=BUTTONS[language]["send"], exact=True)
+    return page.locator(".page-actions button[value=weiter]")
 
 
 def answer_page(page: Any) -> None:
@@ -277,7 +285,8 @@ def test_axe_finds_no_wcag_violations_on_any_page(
     check_axe(page, "page 1 with errors", found)
     number = 1
     while "/danke" not in page.url:
-        check_axe(page, f"page {number}", found)
+        on_review = "/uebersicht" in page.url
+        check_axe(page, "review" if on_review else f"page {number}", found)
         if number == 3:
             page.locator("input[type=search]").fill("ha")
             check_axe(page, "district search results", found)

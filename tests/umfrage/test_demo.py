@@ -71,7 +71,7 @@ def test_synthetic_responses_are_valid_and_single_parents_answer_less(
         # population share of single parents is about 27 %; they answer about half
         # as often, so their share among respondents is clearly lower
         assert 0.08 < single / len(complete) < 0.22
-        from fragebogen import validation
+        from fragebogen import routing, validation
 
         version = complete[0].questionnaire_version
         questionnaire = questionnaire_of(version)
@@ -83,5 +83,5 @@ def test_synthetic_responses_are_valid_and_single_parents_answer_less(
                 answers |= validation.validate_page(
                     questionnaire, index, response.answers, answers, codes
                 )
-                index = validation.next_page_index(questionnaire, index, answers)
+                index = routing.next_page_index(questionnaire, index, answers)
             assert answers == response.answers

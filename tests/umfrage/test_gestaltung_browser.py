@@ -196,7 +196,8 @@ def test_designer_builds_publishes_fields_and_monitors(
     answer.get_by_label("Was wünschen Sie sich von der Kita?").fill(
         "Längere Öffnungszeiten"
     )
-    answer.get_by_role("button", name="Weiter").click()
+    answer.get_by_role("button", name="Zur Übersicht Ihrer Antworten").click()
+    answer.get_by_role("button", name="Antworten absenden").click()
     assert "/danke" in answer.url, answer.content()[:2000]
     respondent.close()
 

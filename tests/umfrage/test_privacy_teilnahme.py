@@ -71,7 +71,10 @@ def flow_pages(app: Flask, client: FlaskClient) -> list[tuple[str, Any]]:
             later_seen = True
             continue
         url = resp.headers["Location"]
-    get(url)  # thanks
+    html = get(url).get_data(as_text=True)  # the review page
+    resp = client.post(url, data={"csrf_token": csrf_token(html)})
+    seen.append((url + " (POST)", resp))
+    get(resp.headers["Location"])  # thanks
     get("/datenschutz?sprache=ar")
     get("/barrierefreiheit?sprache=ar")
     return seen
@@ -203,6 +206,9 @@ def test_log_holds_no_address_or_user_agent(
         number = int(path.rsplit("/", 1)[1])
         data = page_answers(questionnaire.pages[number - 1], DISTRICT)
         url, html = request(path, {**data, "csrf_token": csrf_token(html)})
+    assert url.endswith("/uebersicht")
+    path = urllib.parse.urlsplit(url).path
+    url, html = request(path, {"csrf_token": csrf_token(html)})
     assert url.endswith("/danke")
     request("/s/gibt-es-nicht", status=404)
 

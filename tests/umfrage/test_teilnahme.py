@@ -13,7 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, page_answers
+from tests.umfrage.helpers import (
+    PASSWORD,
+    add_demo,
+    add_staff,
+    page_answers,
+    send_review,
+)
 from umfrage.extensions import db
 from umfrage.models import District, Response, ResponseStatus, Survey, local_today
 from umfrage.services import questionnaire_of
@@ -69,6 +75,7 @@ def answer_whole_survey(app: Flask, client: FlaskClient, slug: str) -> list[str]
         data["csrf_token"] = csrf_token(page.get_data(as_text=True))
         resp = client.post(url, data=data)
         assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    resp = send_review(client, resp.headers["Location"])
     assert resp.headers["Location"] == f"/s/{slug}/danke"
     return visited
 

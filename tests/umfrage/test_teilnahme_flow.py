@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 
 from tests.conftest import csrf_token
-from tests.umfrage.helpers import add_demo, page_answers
+from tests.umfrage.helpers import add_demo, page_answers, send_review
 from tests.umfrage.test_teilnahme import start_token
 from umfrage.extensions import db
 from umfrage.models import Response, ResponseStatus, Survey, SurveyStatus, local_today
@@ -88,6 +88,8 @@ def walk(app: Flask, client: FlaskClient, language: str) -> list[str]:
         resp = client.post(url, data={**data, "csrf_token": csrf_token(html)})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:1000]
         url = resp.headers["Location"]
+    pages.append(client.get(url).get_data(as_text=True))
+    url = send_review(client, url).headers["Location"]
     assert url.endswith("/danke")
     pages.append(client.get(url).get_data(as_text=True))
     return pages
@@ -100,7 +102,7 @@ def test_english_respondent_sees_english_pages(
     for html in pages:
         assert '<html lang="en" dir="ltr">' in html
     assert ">Next</button>" in pages[0]
-    assert "Step 1 of 6" in pages[0]
+    assert "Step 1 of 7" in pages[0]
     assert "Thank you for taking part!" in pages[-1]
     response = _response(demo_app)
     assert response.language == "en"
@@ -120,7 +122,7 @@ def test_arabic_respondent_sees_arabic_buttons_and_right_to_left_pages(
     first = pages[0]
     assert ">التالي</button>" in first  # "Weiter"
     assert "الحفظ والمتابعة لاحقًا" in first  # "Speichern und später fortsetzen"
-    assert "الخطوة 1 من 6" in first  # progress
+    assert "الخطوة 1 من 7" in first  # progress
     assert "إمكانية الوصول" in first  # footer: accessibility statement
     assert 'href="/barrierefreiheit?sprache=ar"' in first
     assert "شكرًا لمشاركتكم!" in pages[-1]
@@ -262,6 +264,10 @@ def test_double_submit_of_the_last_page_creates_one_response(
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/danke")
     assert _count(demo_app) == 1
+    # the review page sent twice: still one response
+    resp = client.post("/s/familienbefragung/uebersicht", data={"csrf_token": token})
+    assert resp.headers["Location"].endswith("/danke")
+    assert _count(demo_app) == 1
 
 
 def test_skipping_pages_cannot_complete_a_response(
@@ -346,6 +352,7 @@ def test_resume_code_stops_working_when_the_response_is_complete(
             f"/s/familienbefragung/seite/{number}",
             page_answers(questionnaire.pages[number - 1], DISTRICT),
         )
+    resp = send_review(client, resp.headers["Location"])
     assert resp.headers["Location"].endswith("/danke")
     assert _response(demo_app).resume_code_hash is None
     other = demo_app.test_client()

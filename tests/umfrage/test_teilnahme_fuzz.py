@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fragebogen import validation
+from fragebogen import routing, validation
 from fragebogen.errors import AnswerError
 from tests.conftest import csrf_token
 from tests.umfrage.helpers import add_demo
@@ -110,7 +110,7 @@ def _check_stored(app: Flask) -> None:
             ).scalars()
         )
         answers = response.answers
-        assert validation.relevant_answers(questionnaire, answers) == answers
+        assert routing.relevant_answers(questionnaire, answers) == answers
         for index, page in enumerate(questionnaire.pages):
             fields = [
                 name

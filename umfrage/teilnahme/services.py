@@ -17,9 +17,9 @@ from typing import Any
 from flask import abort, current_app
 from sqlalchemy import select
 
-from fragebogen import validation
-from fragebogen.errors import AnswerError
+from fragebogen import routing, validation
 from fragebogen.model import Questionnaire, QuestionType
+from fragebogen.routing import Route
 
 from .. import spent_codes
 from ..extensions import db
@@ -62,18 +62,6 @@ class DistrictChoice:
     code: str
     name: str
     parent_name: str | None
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a page stands among the pages the respondent will see."""
-
-    position: int
-    total: int
-
-    @property
-    def percent(self) -> int:
-        return round(100 * (self.position - 1) / self.total) if self.total else 0
 
 
 # -- surveys -----------------------------------------------------------------
@@ -167,37 +155,29 @@ def set_language(survey: Survey, response: Response, language: str) -> None:
 # -- pages ------------------------------------------------------------------------
 
 
-def first_page_index(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> int:
-    if validation.page_is_relevant(questionnaire, 0, answers):
-        return 0
-    following = validation.next_page_index(questionnaire, 0, answers)
-    return 0 if following is None else following
+def route_of(survey: Survey, response: Response) -> Route:
+    """The respondent's path with the answers stored so far (asked once per
+    request; see :mod:`fragebogen.routing`)."""
+    questionnaire = questionnaire_of(response.questionnaire_version)
+    return routing.route(questionnaire, response.answers, _district_codes(survey))
 
 
-def relevant_pages(
-    questionnaire: Questionnaire, answers: Mapping[str, Any]
-) -> list[int]:
-    """The indexes of the pages the respondent sees with the answers so far."""
-    pages = []
-    index: int | None = first_page_index(questionnaire, answers)
-    if index is not None and not validation.page_is_relevant(
-        questionnaire, index, answers
-    ):
-        return []
-    while index is not None:
-        pages.append(index)
-        index = validation.next_page_index(questionnaire, index, answers)
-    return pages
+def _district_codes(survey: Survey) -> set[str]:
+    return {choice.code for choice in district_choices(survey)}
 
 
-def progress(
-    questionnaire: Questionnaire, page_index: int, answers: Mapping[str, Any]
-) -> Progress:
-    pages = relevant_pages(questionnaire, answers)
-    if page_index in pages:
-        return Progress(pages.index(page_index) + 1, len(pages))
-    before = sum(1 for index in pages if index < page_index)
-    return Progress(before + 1, max(len(pages), before + 1))
+def review_index(response: Response) -> int:
+    """The index standing for the review page (one past the last page)."""
+    return len(questionnaire_of(response.questionnaire_version).pages)
+
+
+def resume_target(path: Route, response: Response) -> int | None:
+    """Where a returning respondent continues: the page reached last, or None for
+    the review page once it was reached and every page is complete."""
+    if response.last_page >= path.page_count and path.complete:
+        return None
+    reached = min(response.last_page, path.page_count - 1)
+    return path.nearest(reached, reached)
 
 
 def page_is_reachable(response: Response, page_index: int) -> bool:
@@ -207,22 +187,8 @@ def page_is_reachable(response: Response, page_index: int) -> bool:
     )
 
 
-def nearest_relevant_page(response: Response, page_index: int) -> int:
-    """``page_index`` if relevant now, else the next (or previous) relevant page."""
-    questionnaire = questionnaire_of(response.questionnaire_version)
-    answers = response.answers
-    if validation.page_is_relevant(questionnaire, page_index, answers):
-        return page_index
-    following = validation.next_page_index(questionnaire, page_index, answers)
-    if following is not None and following <= response.last_page:
-        return following
-    previous = validation.previous_page_index(questionnaire, page_index, answers)
-    return first_page_index(questionnaire, answers) if previous is None else previous
-
-
-def previous_page(response: Response, page_index: int) -> int | None:
-    questionnaire = questionnaire_of(response.questionnaire_version)
-    return validation.previous_page_index(questionnaire, page_index, response.answers)
+def review_is_reachable(path: Route, response: Response) -> bool:
+    return response.last_page >= path.page_count and path.complete
 
 
 def _is_blank(value: Any) -> bool:
@@ -244,18 +210,22 @@ def save_page(
 ) -> int | None:
     """Validate and store one page's answers; return the page to show next.
 
-    ``direction`` ``forward`` (Weiter) returns the next relevant page, or None when
-    the response is now complete; ``back`` (Zurück) returns the previous page, and
-    stores nothing when the page was left empty; ``stay`` (save and continue later)
-    returns ``page_index``. Invalid answers raise ``AnswerError`` and change
-    nothing; answers to questions that became irrelevant are dropped.
+    ``direction`` ``forward`` (Weiter) returns the next relevant page, or None for
+    the review page when every relevant page is complete; ``back`` (Zurück)
+    returns the previous page, and stores nothing when the page was left empty;
+    ``stay`` (save and continue later) returns ``page_index``. Invalid answers raise
+    ``AnswerError`` and change nothing; answers to questions that became irrelevant
+    are dropped. Nothing is submitted here: that is :func:`submit`, from the review
+    page.
     """
     reason = availability(survey)
     if reason is not None:
         raise SurveyNotAvailableError(reason)
     questionnaire = questionnaire_of(response.questionnaire_version)
+    codes = _district_codes(survey)
     if direction != "forward" and all(_is_blank(value) for value in raw.values()):
-        return _target(questionnaire, response, page_index, direction)
+        path = routing.route(questionnaire, response.answers, codes)
+        return _target(path, page_index, direction)
     page = questionnaire.pages[page_index]
     page_fields = {
         name
@@ -263,66 +233,59 @@ def save_page(
         for name in validation.answer_fields(question)
     }
     previous = {k: v for k, v in response.answers.items() if k not in page_fields}
-    codes = {choice.code for choice in district_choices(survey)}
     cleaned = validation.validate_page(
         questionnaire, page_index, raw, previous, codes, language=response.language
     )
-    answers = validation.relevant_answers(questionnaire, previous | cleaned)
+    answers = routing.relevant_answers(questionnaire, previous | cleaned)
     response.answers = dict(answers)
     response.district_id = _district_id(survey, questionnaire, answers)
+    path = routing.route(questionnaire, answers, codes)
     if direction != "forward":
         db.session.commit()
-        return _target(questionnaire, response, page_index, direction)
-    following = validation.next_page_index(questionnaire, page_index, answers)
+        return _target(path, page_index, direction)
+    following = path.next_after(page_index)
     if following is not None:
         response.last_page = max(response.last_page, following)
         db.session.commit()
         return following
-    incomplete = _first_incomplete_page(questionnaire, answers, codes)
-    if incomplete is not None:
-        response.last_page = max(response.last_page, incomplete)
+    if path.first_incomplete is not None:
+        response.last_page = max(response.last_page, path.first_incomplete)
         db.session.commit()
-        raise IncompleteResponseError(incomplete)
+        raise IncompleteResponseError(path.first_incomplete)
+    response.last_page = path.page_count
+    db.session.commit()
+    return None
+
+
+def submit(survey: Survey, response: Response) -> None:
+    """Send the response for good (the review page's "Antworten absenden").
+
+    Raises ``SurveyNotAvailableError`` or ``IncompleteResponseError`` (a relevant
+    page lacks answers); a response already complete stays as it is.
+    """
+    if response.status == ResponseStatus.COMPLETE:
+        return
+    reason = availability(survey)
+    if reason is not None:
+        raise SurveyNotAvailableError(reason)
+    path = route_of(survey, response)
+    if path.first_incomplete is not None:
+        raise IncompleteResponseError(path.first_incomplete)
     response.status = ResponseStatus.COMPLETE
     response.completed_on = local_today()
-    response.last_page = page_index
+    response.last_page = path.page_count
     if response.resume_code_hash is not None:
         spent_codes.record_spent(survey.id, response.resume_code_hash)
     response.resume_code_hash = None
     db.session.commit()
     spent_codes.flush_if_due(survey.id, current_app.config["SPENT_CODE_FLUSH_SIZE"])
-    return None
 
 
-def _target(
-    questionnaire: Questionnaire, response: Response, page_index: int, direction: str
-) -> int:
+def _target(path: Route, page_index: int, direction: str) -> int:
     if direction == "back":
-        previous = validation.previous_page_index(
-            questionnaire, page_index, response.answers
-        )
+        previous = path.previous_before(page_index)
         return page_index if previous is None else previous
     return page_index
-
-
-def _first_incomplete_page(
-    questionnaire: Questionnaire, answers: Mapping[str, Any], codes: set[str]
-) -> int | None:
-    """The first relevant page whose stored answers do not pass its validation."""
-    for index in relevant_pages(questionnaire, answers):
-        page = questionnaire.pages[index]
-        fields = [
-            name
-            for question in page.questions
-            for name in validation.answer_fields(question)
-        ]
-        raw = {name: answers.get(name) for name in fields}
-        previous = {k: v for k, v in answers.items() if k not in fields}
-        try:
-            validation.validate_page(questionnaire, index, raw, previous, codes)
-        except AnswerError:
-            return index
-    return None
 
 
 def _district_id(

@@ -29,6 +29,8 @@ from fragebogen.errors import Problem
 from fragebogen.model import Page, Question, QuestionType
 from fragebogen.validation import CONSTRAINT_MESSAGE, answer_fields
 
+from .path_texts import PATH_TEXTS
+
 #: Languages with respondent texts of their own (German is the message id).
 RESPONDENT_LANGUAGES = ("de", "en", "tr", "ar")
 
@@ -1102,3 +1104,6 @@ def problem_message(problem: Problem, question: Question | None, language: str) 
             return translate(N_("Diese Antwort ist nicht zulässig."), language)
         return problem.message
     return translate(N_("Bitte prüfen Sie diese Antwort."), language)
+
+
+TEXTS.update(PATH_TEXTS)

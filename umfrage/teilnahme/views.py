@@ -36,6 +36,7 @@ from ..models import Response, ResponseStatus, Survey
 from ..urls import public_url
 from . import access, district_map, services, texts
 from .forms import StartForm, build_page_form, field_of, has_field, raw_answers
+from .review import review_pages
 
 bp = Blueprint("teilnahme", __name__, url_prefix="/s")
 
@@ -254,12 +255,30 @@ def _start_code_from_form() -> str:
     return code
 
 
+def _cannot_go_on(
+    slug: str,
+    error: services.IncompleteResponseError | services.SurveyNotAvailableError,
+) -> Any:
+    """An earlier page lacks answers (show it, marked), or the survey closed."""
+    if isinstance(error, services.IncompleteResponseError):
+        return redirect(
+            url_for(".show_page", slug=slug, page_no=error.page_index + 1, fehlt="1")
+        )
+    return redirect(url_for(".landing", slug=slug))
+
+
 def _continue(survey: Survey, response: Response, resumed: bool = False) -> Any:
-    page_index = services.nearest_relevant_page(response, response.last_page)
+    return redirect(_continue_url(survey, response, resumed))
+
+
+def _continue_url(survey: Survey, response: Response, resumed: bool = False) -> str:
+    """The page (or the review page) where the respondent left off; a resumed
+    response's page says so (``weiter=1``)."""
+    target = services.resume_target(services.route_of(survey, response), response)
     values = {"weiter": "1"} if resumed else {}
-    return redirect(
-        url_for(".show_page", slug=survey.slug, page_no=page_index + 1, **values)
-    )
+    if target is None:
+        return url_for(".review", slug=survey.slug, **values)
+    return url_for(".show_page", slug=survey.slug, page_no=target + 1, **values)
 
 
 # -- resume -----------------------------------------------------------------------
@@ -312,7 +331,6 @@ def later(slug: str) -> Any:
     handle = session.get(_SESSION_KEY, {}).get(slug)
     code = access.resume_code_for(response, str(handle))
     shown = format_code(code) if code else None
-    page_index = services.nearest_relevant_page(response, response.last_page)
     return _render(
         "teilnahme/later.html",
         survey=survey,
@@ -323,7 +341,7 @@ def later(slug: str) -> Any:
         resume_url=public_url("teilnahme.resume", slug=slug) + f"#code={shown}"
         if shown
         else None,
-        continue_url=url_for(".show_page", slug=slug, page_no=page_index + 1),
+        continue_url=_continue_url(survey, response),
     )
 
 
@@ -341,6 +359,8 @@ def change_language(slug: str) -> Any:
         return redirect(url_for(".landing", slug=slug))
     if form.validate_on_submit():
         services.set_language(survey, response, request.form.get("language", ""))
+    if request.form.get("ziel") == "uebersicht":
+        return redirect(url_for(".review", slug=slug))
     return redirect(url_for(".show_page", slug=slug, page_no=max(target, 1)))
 
 
@@ -355,7 +375,8 @@ def show_page(slug: str, page_no: int) -> Any:
     page_index = page_no - 1
     if not services.page_is_reachable(response, page_index):
         abort(404)
-    relevant_index = services.nearest_relevant_page(response, page_index)
+    path = services.route_of(survey, response)
+    relevant_index = path.nearest(page_index, response.last_page)
     if relevant_index != page_index:
         return redirect(url_for(".show_page", slug=slug, page_no=relevant_index + 1))
     if services.availability(survey) is not None:
@@ -377,7 +398,18 @@ def show_page(slug: str, page_no: int) -> Any:
     )
     problems: list[texts.ShownProblem] = []
     action = _ACTIONS.get(request.form.get("_aktion", "weiter"), "forward")
-    if submitted and form.validate():
+    switch_to = request.form.get("_sprache") if submitted else None
+    if switch_to is not None:
+        # the header's language buttons belong to this form: what was typed is
+        # shown again in the new language, nothing is checked or stored yet
+        services.set_language(survey, response, switch_to)
+        language = response.language
+        _use_language(language)
+        form = build_page_form(
+            page, language, fallback, districts, formdata=request.form
+        )
+        submitted = False
+    elif submitted and form.validate():
         try:
             target = services.save_page(
                 survey, response, page_index, raw_answers(form, page), action
@@ -389,21 +421,18 @@ def show_page(slug: str, page_no: int) -> Any:
             for problem in problems:
                 if has_field(form, problem.field):
                     field_of(form, problem.field).errors = [problem.message]
-        except services.IncompleteResponseError as error:
-            return redirect(
-                url_for(
-                    ".show_page", slug=slug, page_no=error.page_index + 1, fehlt="1"
-                )
-            )
-        except services.SurveyNotAvailableError:
-            return redirect(url_for(".landing", slug=slug))
+        except (
+            services.IncompleteResponseError,
+            services.SurveyNotAvailableError,
+        ) as error:
+            return _cannot_go_on(slug, error)
         else:
             if target is None:
-                return redirect(url_for(".thanks", slug=slug))
+                return redirect(url_for(".review", slug=slug))
             if action == "stay":
                 return redirect(url_for(".later", slug=slug))
             return redirect(url_for(".show_page", slug=slug, page_no=target + 1))
-    previous = services.previous_page(response, page_index)
+    previous = path.previous_before(page_index)
     district_question = next(
         (q for q in page.questions if q.type.value == "district"), None
     )
@@ -414,7 +443,8 @@ def show_page(slug: str, page_no: int) -> Any:
         questionnaire=questionnaire,
         page=page,
         page_no=page_no,
-        progress=services.progress(questionnaire, page_index, response.answers),
+        progress=path.progress(page_index),
+        last_page=path.next_after(page_index) is None,
         previous_no=None if previous is None else previous + 1,
         back_failed=submitted and action == "back",
         incomplete=request.args.get("fehlt") == "1" and not submitted,
@@ -434,6 +464,56 @@ def show_page(slug: str, page_no: int) -> Any:
         )
         if district_question is not None
         else None,
+    )
+
+
+@bp.route("/<slug>/uebersicht", methods=["GET", "POST"])
+def review(slug: str) -> Any:
+    """Every answer, page by page, with "ändern" links; "Antworten absenden" sends
+    the response for good."""
+    survey = services.survey_or_404(slug)
+    response = _remembered_response(survey)
+    if response is None:
+        return redirect(url_for(".landing", slug=slug))
+    if response.status == ResponseStatus.COMPLETE:
+        return redirect(url_for(".thanks", slug=slug))
+    if services.availability(survey) is not None:
+        return redirect(url_for(".landing", slug=slug))
+    path = services.route_of(survey, response)
+    if not services.review_is_reachable(path, response):
+        return redirect(_continue_url(survey, response))
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            services.submit(survey, response)
+        except (
+            services.IncompleteResponseError,
+            services.SurveyNotAvailableError,
+        ) as error:
+            return _cannot_go_on(slug, error)
+        _forget_code(slug)
+        return redirect(url_for(".thanks", slug=slug))
+    questionnaire = services.questionnaire_of(response.questionnaire_version)
+    language = response.language
+    previous = path.previous_before(path.page_count)
+    return _render(
+        "teilnahme/review.html",
+        survey=survey,
+        questionnaire=questionnaire,
+        language=language,
+        languages=services.languages_of(survey),
+        fallback=questionnaire.default_language,
+        pages=review_pages(
+            questionnaire,
+            path,
+            response.answers,
+            language,
+            {d.code: d.name for d in services.district_choices(survey)},
+            lambda text: texts.translate(text, language),
+        ),
+        progress=path.progress(path.page_count),
+        previous_no=None if previous is None else previous + 1,
+        form=form,
     )
 
 
