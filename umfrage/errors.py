@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 log = logging.getLogger(__name__)
 
 _PAGES = {400, 403, 404, 405, 413, 429}
+_RESPONDENT_PAGES = {400, 404, 405, 429}
 
 
 def register(app: Flask) -> None:
@@ -24,6 +25,13 @@ def register(app: Flask) -> None:
         code = error.code or 500
         if code >= 500:
             return render_template("errors/500.html"), code
+        if code in _RESPONDENT_PAGES:
+            # under /s/<survey>: the page speaks the survey's language
+            from .teilnahme.views import respondent_error
+
+            shown = respondent_error(code)
+            if shown is not None:
+                return shown
         template = f"errors/{code}.html" if code in _PAGES else "errors/400.html"
         return render_template(template, reason=None), code
 

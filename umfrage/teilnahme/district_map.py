@@ -25,6 +25,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import polylabel
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -44,6 +45,12 @@ class MapDistrict:
     name: str
     parent_name: str | None
     path: str
+    # Where the name is written (the pole of inaccessibility of the largest part)
+    # and the radius of the largest circle inside the area there, in viewBox units:
+    # the browser writes the name once it fits at the current zoom.
+    label_x: int = 0
+    label_y: int = 0
+    room: int = 0
 
 
 @dataclass(frozen=True)
@@ -188,7 +195,7 @@ def draw_map(
     for (code, name, parent), geometry in zip(kept, simplified, strict=True):
         path = _path(geometry)
         if path:
-            drawn.append(MapDistrict(code, name, parent, path))
+            drawn.append(MapDistrict(code, name, parent, path, *_label_spot(geometry)))
     return DistrictMap(MAP_WIDTH, view_height, tuple(drawn), tuple(frames))
 
 
@@ -232,6 +239,24 @@ def _simplify(geometries: np.ndarray) -> list[BaseGeometry]:
     except shapely.errors.GEOSException:
         result = shapely.simplify(geometries, TOLERANCE, preserve_topology=True)
     return list(result)
+
+
+def _label_spot(geometry: BaseGeometry) -> tuple[int, int, int]:
+    """Label point and room (see ``MapDistrict``) of a drawn district."""
+    parts = [
+        part
+        for part in getattr(geometry, "geoms", [geometry])
+        if part.geom_type == "Polygon" and not part.is_empty
+    ]
+    if not parts:
+        return 0, 0, 0
+    largest = max(parts, key=lambda part: part.area)
+    try:
+        point = polylabel(largest, tolerance=1.0)
+    except (shapely.errors.GEOSException, ValueError):
+        point = largest.representative_point()
+    room = largest.boundary.distance(point)
+    return round(point.x), round(point.y), max(0, math.floor(room))
 
 
 def _path(geometry: BaseGeometry) -> str:

@@ -36,4 +36,56 @@ PATH_TEXTS: dict[str, dict[str, str]] = {
         "ar": "لم تتم الإجابة",
     },
     "Zugestimmt": {"en": "Agreed", "tr": "Onaylandı", "ar": "تمت الموافقة"},
+    # error pages under /s/<survey>, in the survey's language
+    "Seite nicht gefunden": {
+        "en": "Page not found",
+        "tr": "Sayfa bulunamadı",
+        "ar": "الصفحة غير موجودة",
+    },
+    "Die Seite gibt es nicht (mehr). Bitte prüfen Sie die Adresse.": {
+        "en": "This page does not exist (any more). Please check the address.",
+        "tr": "Bu sayfa yok (artık yok). Lütfen adresi kontrol edin.",
+        "ar": "هذه الصفحة غير موجودة (أو لم تعد موجودة). يرجى التحقق من العنوان.",
+    },
+    "Ungültige Anfrage": {
+        "en": "Invalid request",
+        "tr": "Geçersiz istek",
+        "ar": "طلب غير صالح",
+    },
+    "Die Anfrage konnte nicht verarbeitet werden.": {
+        "en": "The request could not be processed.",
+        "tr": "İstek işlenemedi.",
+        "ar": "تعذّرت معالجة الطلب.",
+    },
+    "Bitte warten Sie einen Moment und versuchen Sie es dann erneut.": {
+        "en": "Please wait a moment and then try again.",
+        "tr": "Lütfen biraz bekleyin ve sonra tekrar deneyin.",
+        "ar": "يرجى الانتظار لحظة ثم المحاولة مرة أخرى.",
+    },
+    "Nicht erlaubt": {
+        "en": "Not allowed",
+        "tr": "İzin verilmiyor",
+        "ar": "غير مسموح",
+    },
+    "Diese Aktion ist hier nicht möglich.": {
+        "en": "This action is not possible here.",
+        "tr": "Bu işlem burada mümkün değil.",
+        "ar": "هذا الإجراء غير ممكن هنا.",
+    },
+    # the district map on phones
+    "Sie haben „%(name)s“ angetippt. Ist das Ihr Gebiet?": {
+        "en": "You tapped “%(name)s”. Is this your area?",
+        "tr": "“%(name)s” alanına dokundunuz. Bu sizin bölgeniz mi?",
+        "ar": "لقد لمستم «%(name)s». هل هذه منطقتكم؟",
+    },
+    "Ja, dieses Gebiet wählen": {
+        "en": "Yes, choose this area",
+        "tr": "Evet, bu bölgeyi seç",
+        "ar": "نعم، اختيار هذه المنطقة",
+    },
+    "Größer anzeigen": {
+        "en": "Show larger",
+        "tr": "Daha büyük göster",
+        "ar": "عرض أكبر",
+    },
 }

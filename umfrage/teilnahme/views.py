@@ -35,6 +35,7 @@ from ..extensions import _no_client_address, limiter, login_manager
 from ..models import Response, ResponseStatus, Survey
 from ..urls import public_url
 from . import access, district_map, services, texts
+from .conditions import page_conditions
 from .forms import StartForm, build_page_form, field_of, has_field, raw_answers
 from .review import review_pages
 
@@ -142,7 +143,7 @@ def _expired(error: CSRFError) -> Any:
     survey = services.find_survey((request.view_args or {}).get("slug", ""))
     if survey is None:
         return render_template("errors/400.html", reason="csrf"), 400
-    language = services.languages_of(survey)[0]
+    language, _languages = _landing_language(survey)
     return _render(
         "teilnahme/expired.html",
         400,
@@ -161,6 +162,27 @@ def _too_many(error: TooManyRequests) -> Any:
     return _render(
         "teilnahme/too_many.html",
         429,
+        survey=survey,
+        questionnaire=services.questionnaire_of(survey.questionnaire_version),
+        language=language,
+    )
+
+
+def respondent_error(code: int) -> Any | None:
+    """A generic error page (400, 404, 405, 429) for a request under
+    ``/s/<slug>`` of a survey respondents can see, in the survey's language (the
+    chosen one, the response's, else the survey's first); None elsewhere."""
+    parts = request.path.split("/")
+    if len(parts) < 3 or parts[1] != "s" or not parts[2]:
+        return None
+    survey = services.find_survey(parts[2][:80])
+    if survey is None:
+        return None
+    language, _languages = _landing_language(survey)
+    return _render(
+        "teilnahme/error.html",
+        code,
+        code=code,
         survey=survey,
         questionnaire=services.questionnaire_of(survey.questionnaire_version),
         language=language,
@@ -445,6 +467,7 @@ def show_page(slug: str, page_no: int) -> Any:
         page_no=page_no,
         progress=path.progress(page_index),
         last_page=path.next_after(page_index) is None,
+        conditions=page_conditions(questionnaire, page_index, response.answers),
         previous_no=None if previous is None else previous + 1,
         back_failed=submitted and action == "back",
         incomplete=request.args.get("fehlt") == "1" and not submitted,

@@ -83,6 +83,9 @@
         shapes[i].classList.toggle("is-selected", selected);
         if (selected) {
           shapes[i].parentNode.appendChild(shapes[i]); // draw its outline on top
+          if (this.labelGroup) {
+            this.labelGroup.parentNode.appendChild(this.labelGroup); // names above
+          }
         }
       }
     }
@@ -166,7 +169,7 @@
       if (event.type === "pointerup" && wasTap) {
         var target = document.elementFromPoint(event.clientX, event.clientY);
         if (target && target.classList && target.classList.contains("district-shape")) {
-          self.choose(target.getAttribute("data-code"), false);
+          self.tapped(target, event.pointerType);
         }
       }
       start = null;
@@ -188,6 +191,101 @@
       });
     }
     this.toMap = toMap;
+    this.labelGroup = svg.querySelector(".district-labels");
+    this.labels = svg.querySelectorAll(".district-labels text");
+    this.setUpConfirm();
+    window.addEventListener("resize", function () { self.updateLabels(); });
+    this.updateLabels();
+  };
+
+  // -- names on the map: each is written where it fits at the current zoom (inside
+  //    the largest circle of its area, sent by the server as data-room)
+  DistrictPicker.prototype.updateLabels = function () {
+    if (!this.labelGroup || !this.labels.length) {
+      return;
+    }
+    var rect = this.svg.getBoundingClientRect();
+    if (!rect.width) {
+      return;
+    }
+    var size = 13 * this.view[2] / rect.width;  // 13 px on screen
+    this.labelGroup.setAttribute("font-size", String(size));
+    this.labelGroup.setAttribute("stroke-width", String(size / 4));
+    // largest areas first; a name may reach a little beyond its circle, but never
+    // over another name
+    var order = Array.prototype.slice.call(this.labels).sort(function (a, b) {
+      return Number(b.getAttribute("data-room")) - Number(a.getAttribute("data-room"));
+    });
+    var placed = [];
+    var v = this.view;
+    order.forEach(function (label) {
+      var room = Number(label.getAttribute("data-room"));
+      var x = Number(label.getAttribute("x"));
+      var y = Number(label.getAttribute("y"));
+      var half = label.getComputedTextLength() / 2 + size / 4;
+      var box = [x - half, y - size * 0.65, x + half, y + size * 0.65];
+      var fits = size * 0.6 < room && half <= 1.4 * room &&
+        box[2] > v[0] && box[0] < v[0] + v[2] && box[3] > v[1] && box[1] < v[1] + v[3] &&
+        !placed.some(function (other) {
+          return box[0] < other[2] && other[0] < box[2] && box[1] < other[3] && other[1] < box[3];
+        });
+      if (fits) {
+        placed.push(box);
+      }
+      label.classList.toggle("is-shown", fits);
+    });
+  };
+
+  // -- on a touch screen a small area is confirmed before it is chosen
+  DistrictPicker.prototype.setUpConfirm = function () {
+    var self = this;
+    this.confirmBox = this.root.querySelector("[data-confirm]");
+    if (!this.confirmBox) {
+      return;
+    }
+    this.confirmBox.querySelector("[data-confirm-yes]").addEventListener("click", function () {
+      var code = self.candidate;
+      self.closeConfirm();
+      if (code) {
+        self.choose(code, false);
+      }
+    });
+    this.confirmBox.querySelector("[data-confirm-zoom]").addEventListener("click", function () {
+      var code = self.candidate;
+      self.closeConfirm();
+      if (code) {
+        self.zoomTo(code);
+      }
+    });
+  };
+
+  DistrictPicker.prototype.tapped = function (shape, pointerType) {
+    var code = shape.getAttribute("data-code");
+    var box = shape.getBoundingClientRect();
+    var small = Math.min(box.width, box.height) < 44;
+    if (!this.confirmBox || pointerType !== "touch" || !small) {
+      this.closeConfirm();
+      this.choose(code, false);
+      return;
+    }
+    this.closeConfirm();
+    this.candidate = code;
+    shape.classList.add("is-candidate");
+    var text = this.root.getAttribute("data-text-tapped").replace("{name}", this.labelOf(code));
+    this.confirmBox.querySelector("[data-confirm-text]").textContent = text;
+    this.confirmBox.hidden = false;
+    this.confirmBox.querySelector("[data-confirm-yes]").focus();
+  };
+
+  DistrictPicker.prototype.closeConfirm = function () {
+    this.candidate = null;
+    if (this.confirmBox) {
+      this.confirmBox.hidden = true;
+    }
+    var marked = this.svg ? this.svg.querySelectorAll(".is-candidate") : [];
+    for (var i = 0; i < marked.length; i++) {
+      marked[i].classList.remove("is-candidate");
+    }
   };
 
   DistrictPicker.prototype.setView = function (view) {
@@ -200,6 +298,7 @@
     this.svg.setAttribute("viewBox", this.view.join(" "));
     // zoomed in, a finger drags the map; at full size it scrolls the page
     this.svg.classList.toggle("is-zoomed", w < full[2]);
+    this.updateLabels();
   };
 
   DistrictPicker.prototype.zoom = function (factor) {
