@@ -169,3 +169,27 @@ def test_keyboard_only_through_the_whole_questionnaire(
     assert response.answers["sozialraum"] == "0108"
     assert response.answers["angebote"] == [6]
     assert "alter_aeltestes_kind" not in response.answers
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_axe_on_the_new_states(
+    app: Flask, live_server: str, browser_page: Any, language: str
+) -> None:
+    from tests.umfrage.test_browser_teilnahme import check_axe
+
+    add_demo(app)
+    page = browser_page
+    found: dict[str, Any] = {}
+    start(page, live_server, language)
+    go_to_page(page, language, 2)
+    page.locator("#feld-kinder_anzahl").fill("1")
+    assert not _slot(page, "alter_aeltestes_kind").is_visible()
+    check_axe(page, "question hidden live", found)
+    page.locator("#feld-kinder_anzahl").fill("")
+    go_to_page(page, language, 4)
+    page.locator('input[name="angebote"][data-exclusive]').check()
+    check_axe(page, "exclusive option ticked", found)
+    page.goto(f"{live_server}/s/familienbefragung/gibt-es-nicht")
+    assert page.locator("html").get_attribute("lang") == language
+    check_axe(page, "not found", found)
+    assert found == {}, found
