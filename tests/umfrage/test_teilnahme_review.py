@@ -137,3 +137,19 @@ def test_language_switch_keeps_what_was_typed(
     resp = client.post(url, data={"csrf_token": csrf_token(html), "_sprache": "xx"})
     assert resp.status_code == 200
     assert _response(demo_app).language == "en"
+
+
+def test_review_page_language_switch_and_return_after_a_change(
+    demo_app: Flask, client: FlaskClient
+) -> None:
+    _answer_all(demo_app, client)
+    html = client.get(REVIEW).get_data(as_text=True)
+    assert 'name="ziel" value="uebersicht"' in html
+    resp = client.post(
+        "/s/familienbefragung/sprache",
+        data={"csrf_token": csrf_token(html), "language": "tr", "ziel": "uebersicht"},
+    )
+    assert resp.headers["Location"].endswith("/uebersicht")
+    html = client.get(REVIEW).get_data(as_text=True)
+    assert '<html lang="tr"' in html
+    assert "Cevaplarınıza genel bakış" in html

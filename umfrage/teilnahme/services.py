@@ -174,8 +174,9 @@ def review_index(response: Response) -> int:
 def resume_target(path: Route, response: Response) -> int | None:
     """Where a returning respondent continues: the page reached last, or None for
     the review page once it was reached and every page is complete."""
-    if response.last_page >= path.page_count and path.complete:
-        return None
+    if response.last_page >= path.page_count:
+        # the review page was reached; a page that since lacks answers comes first
+        return path.first_incomplete
     reached = min(response.last_page, path.page_count - 1)
     return path.nearest(reached, reached)
 
