@@ -32,6 +32,8 @@ from limits import parse
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from fragebogen import routing
+
 from ..codes import ALPHABET, generate_code, hash_code, normalise_code
 from ..extensions import db, limiter
 from ..models import (
@@ -48,7 +50,6 @@ from .services import (
     SurveyNotAvailableError,
     accepts_code,
     availability,
-    first_page_index,
     languages_of,
     needs_code,
 )
@@ -367,6 +368,8 @@ def new_partial_response(survey: Survey, language: str) -> Response:
         language=language,
         status=ResponseStatus.PARTIAL,
         answers={},
-        last_page=first_page_index(questionnaire_of(survey.questionnaire_version), {}),
+        last_page=routing.route(
+            questionnaire_of(survey.questionnaire_version), {}
+        ).first,
         started_on=local_today(),
     )

@@ -514,7 +514,6 @@ def review(slug: str) -> Any:
             services.SurveyNotAvailableError,
         ) as error:
             return _cannot_go_on(slug, error)
-        _forget_code(slug)
         return redirect(url_for(".thanks", slug=slug))
     questionnaire = services.questionnaire_of(response.questionnaire_version)
     language = response.language

@@ -5,7 +5,7 @@ Adds ``weighting_setup.in_force`` (a copy of the confirmed set-up),
 are copied into ``in_force`` as number 1, so their outputs stay weighted.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ Only new columns with server defaults: existing accounts keep working (their
 login cookies from before the upgrade end once, since the cookie format changed).
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0007'
-down_revision = '0003'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
