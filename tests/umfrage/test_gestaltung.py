@@ -327,6 +327,7 @@ def test_build_publish_and_edit_starts_a_new_version(
             "version_id": published.id,
             "layer_id": layer_id,
             "access_mode": "open",
+            "deletion_date": (local_today() + timedelta(days=100)).isoformat(),
         },
     )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from freezegun import freeze_time
 
 from tests.conftest import csrf_token, make_app
-from tests.umfrage.helpers import add_demo, page_answers
+from tests.umfrage.helpers import add_demo, page_answers, send_review
 from tests.umfrage.test_teilnahme import start_token
 from umfrage.codes import format_code, generate_code, hash_code
 from umfrage.extensions import db
@@ -77,7 +77,8 @@ def _spent(app: Flask) -> list[bool]:
 
 
 def answer_from(app: Flask, client: FlaskClient, location: str) -> str:
-    """Answer every page from ``location`` on, validly; return the final location."""
+    """Answer every page from ``location`` on, validly, and send the review page;
+    return the final location."""
     with app.app_context():
         survey = db.session.execute(sa.select(Survey)).scalar_one()
         questionnaire = questionnaire_of(survey.questionnaire_version)
@@ -89,6 +90,10 @@ def answer_from(app: Flask, client: FlaskClient, location: str) -> str:
         data["csrf_token"] = csrf_token(page.get_data(as_text=True))
         resp = client.post(location.split("?")[0], data=data)
         assert resp.status_code == 302, resp.get_data(as_text=True)[:1000]
+        location = resp.headers["Location"]
+    if location.endswith("/uebersicht"):
+        resp = send_review(client, location)
+        assert resp.status_code == 302
         location = resp.headers["Location"]
     return location
 

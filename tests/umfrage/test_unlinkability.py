@@ -21,7 +21,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, page_answers
+from tests.umfrage.helpers import (
+    PASSWORD,
+    add_demo,
+    add_staff,
+    page_answers,
+    send_review,
+)
 from tests.umfrage.test_teilnahme_codes import enter
 from umfrage.codes import normalise_code
 from umfrage.extensions import db
@@ -110,7 +116,9 @@ def _answer_all(app: Flask, client: FlaskClient, location: str, marker: str) -> 
         resp = client.post(location.split("?")[0], data=data)
         assert resp.status_code == 302
         location = resp.headers["Location"]
-    assert location.endswith("/danke")
+    resp = send_review(client, location)
+    assert resp.status_code == 302
+    assert resp.headers["Location"].endswith("/danke")
 
 
 def test_attacker_through_the_web_ui_links_no_better_than_chance(

@@ -19,7 +19,11 @@ from .views import BAD_REQUEST, _attach, bp
 
 
 def _definition_or_404(survey: Any, key: str | None) -> IndicatorDef:
+    """The modelable indicator ``key``; without a key the first one (the page
+    opened from the survey's overview)."""
     definitions = small_area.modelable(services.indicators(survey))
+    if key is None and definitions:
+        return definitions[0]
     chosen = next((d for d in definitions if d.key == key), None)
     if chosen is None:
         abort(404)
