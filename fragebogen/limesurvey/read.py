@@ -27,6 +27,7 @@ from fragebogen.limesurvey.tables import (
     MEANINGFUL,
     as_int,
     as_number,
+    languages,
     plain,
     table,
 )
@@ -57,11 +58,7 @@ def _refuse(message: str) -> DefinitionError:
 class _Reader:
     def __init__(self, root: Element) -> None:
         self.notices: list[Problem] = []
-        self.languages = [
-            (element.text or "").strip().lower()
-            for element in root.iterfind("languages/language")
-            if (element.text or "").strip()
-        ] or ["de"]
+        self.languages = languages(root)
         self.base = self.languages[0]
         self.used: set[str] = set()
         self.names: dict[str, str] = {}  # LimeSurvey code -> our name

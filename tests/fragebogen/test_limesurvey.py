@@ -242,3 +242,21 @@ def test_incomplete_export_is_refused_with_the_missing_field() -> None:
     with pytest.raises(DefinitionError) as info:
         import_lss(broken)
     assert "'qid'" in info.value.problems[0].message
+
+
+# -- findings of the run over LimeSurvey's own test surveys (issue 12)
+
+GROUP = [{"gid": "10", "sid": "1", "group_order": "1", "grelevance": ""}]
+
+
+def test_base_language_comes_from_the_survey_row() -> None:
+    # <languages> may list the additional language first (limesurvey_survey_OldCodes)
+    data = lss(
+        ["es", "en"],
+        surveys=[{"sid": "1", "language": "en", "additional_languages": "es "}],
+        groups=GROUP,
+        questions=[q(1, "Q1", "T")],
+        question_l10ns=[*texts(1, en="Hello", es="Hola")],
+    )
+    questionnaire = import_lss(data).questionnaire
+    assert questionnaire.languages == ("en", "es")
