@@ -273,12 +273,13 @@ class _Reader:
             return None
         result = translate(text, self.names.get, self.subcodes.get, self.value_map())
         if result is None:
+            what = "die Frage" if "title" in row else "die Seite (Gruppe)"
             self.notice(
                 "relevance_not_translated",
                 row,
                 column,
                 f"Die Bedingung {text[:200]!r} lässt sich nicht in Umfrages Ausdrücke "
-                "übersetzen; die Frage wird ohne Bedingung gezeigt. Tragen Sie sie im "
+                f"übersetzen; {what} wird ohne Bedingung gezeigt. Tragen Sie sie im "
                 "Editor nach. Sie wird",
                 "skipped",
             )
@@ -315,7 +316,10 @@ class _Reader:
             required=mandatory == "Y",
             relevant=self.expression(row, "relevance", row.get("relevance", "")),
         )
-        if row["qid"] in self.conditions and base.relevant is None:
+        if row["qid"] in self.conditions and row.get("relevance", "").strip() in (
+            "",
+            "1",
+        ):
             self.notice(
                 "conditions_not_translated",
                 row,

@@ -260,3 +260,21 @@ def test_base_language_comes_from_the_survey_row() -> None:
     )
     questionnaire = import_lss(data).questionnaire
     assert questionnaire.languages == ("en", "es")
+
+
+def test_notices_on_group_relevance_and_old_conditions_are_accurate() -> None:
+    groups = [{"gid": "10", "sid": "1", "group_order": "1", "grelevance": "foo(1)"}]
+    data = lss(
+        ["en"],
+        groups=groups,
+        questions=[q(1, "Q1", "S"), q(2, "Q2", "T", relevance='Q1 == "x"')],
+        conditions=[
+            {"cid": "1", "qid": "2", "cqid": "1", "method": "==", "value": "x"}
+        ],
+    )
+    result = import_lss(data)
+    group = next(n for n in result.notices if n.code == "relevance_not_translated")
+    assert "die Seite" in group.message
+    assert "die Frage" not in group.message
+    # LimeSurvey turned the condition into the relevance equation, which translates
+    assert "conditions_not_translated" not in {n.code for n in result.notices}
