@@ -13,7 +13,7 @@ after a size check.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import replace
 from xml.etree.ElementTree import Element
 
@@ -22,6 +22,7 @@ from defusedxml.ElementTree import ParseError, fromstring  # type: ignore[import
 
 from fragebogen.errors import DefinitionError, Problem
 from fragebogen.expressionscript import translate
+from fragebogen.limesurvey.options import option_keys, other_option
 from fragebogen.limesurvey.tables import (
     FIXED,
     MEANINGFUL,
@@ -61,9 +62,10 @@ class _Reader:
         self.languages = languages(root)
         self.base = self.languages[0]
         self.used: set[str] = set()
-        self.names: dict[str, str] = {}  # LimeSurvey code -> our name
+        self.names: dict[str, str] = {}  # LimeSurvey code -> our name (first one)
+        self.qid_names: dict[str, str] = {}  # qid -> our name
         self.subcodes: dict[str, tuple[str, str]] = {}
-        self.values: dict[tuple[str, str], str] = {}
+        self.values: dict[tuple[str, str], str] = {}  # (our name, answer code)
         self.origin: dict[str, tuple[str, str]] = {}  # our name -> (qid, code)
         questions = table(root, "questions") + table(root, "subquestions")
         self.l10n: dict[str, dict[str, tuple[str, str]]] = {}
@@ -175,34 +177,41 @@ class _Reader:
         return label, hint or None
 
     def options(
-        self, question: str, entries: Iterable[tuple[str, dict[str, str]]]
+        self,
+        row: dict[str, str],
+        question: str,
+        entries: Sequence[tuple[str, dict[str, str]]],
     ) -> tuple[Option, ...]:
         options: list[Option] = []
-        values: set[str] = set()
-        for position, (code, texts) in enumerate(entries, start=1):
-            if re.fullmatch(r"-?\d+", code):
-                value, number = f"c{code}".replace("-", "m"), int(code)
-            else:
-                value, number = (
-                    re.sub(r"[^a-z0-9_]+", "_", code.lower()).strip("_"),
-                    position,
+        keys = option_keys([code for code, _ in entries])
+        for key, (code, texts) in zip(keys, entries, strict=True):
+            if key.changed:
+                self.notice(
+                    "option_code_changed",
+                    row,
+                    "answers",
+                    f"Der Antwortcode {code!r} ergibt denselben Namen oder dieselbe "
+                    f"Zahl wie ein anderer; er wird als {key.value!r} ({key.number}) "
+                    "übernommen und",
+                    "changed",
                 )
-                if not value or not value[0].isalpha():
-                    value = f"o_{value}"
-            if value in values or number in {o.code for o in options}:
-                continue
-            values.add(value)
-            self.values[(question, code)] = value
+            self.values.setdefault((question, code), key.value)
             label = self.text(texts) or Text({self.base: code})
-            options.append(Option(code=number, value=value, label=label))
+            options.append(Option(code=key.number, value=key.value, label=label))
         return tuple(options)
 
-    def fixed(self, kind: str, question: str) -> tuple[Option, ...]:
-        entries = [
-            (code, {lang: texts.get(lang[:2], texts["en"]) for lang in self.languages})
-            for code, texts in FIXED[kind]
-        ]
-        return self.options(question, entries)
+    def entries(self, row: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+        """Answer codes and texts of a question: its fixed scale or its answers."""
+        kind = row.get("type", "")
+        if kind in FIXED:
+            return [
+                (
+                    code,
+                    {lang: text.get(lang[:2], text["en"]) for lang in self.languages},
+                )
+                for code, text in FIXED[kind]
+            ]
+        return self.answers.get((row["qid"], "0"), [])
 
     def sub_rows(self, row: dict[str, str], scale: str = "0") -> list[dict[str, str]]:
         rows = [
@@ -221,17 +230,28 @@ class _Reader:
         )
         # names first, so relevance can point to later and earlier questions alike
         for row in tops:
-            name = self.name(row.get("title") or f"q{row['qid']}")
-            self.names[row.get("title", "")] = name
-            self.origin[name] = (row["qid"], row.get("title", ""))
+            code = row.get("title", "")
+            name = self.name(code or f"q{row['qid']}")
+            self.qid_names[row["qid"]] = name
+            self.origin[name] = (row["qid"], code)
+            if code in self.names:
+                self.notice(
+                    "duplicate_question_code",
+                    row,
+                    "title",
+                    f"Der Fragecode {code!r} kommt mehrfach vor; Bedingungen, die ihn "
+                    f"nennen, beziehen sich auf die erste Frage. Diese Frage heißt "
+                    f"{name!r} und wird",
+                    "changed",
+                )
+                continue
+            self.names[code] = name
+            for key in option_keys([answer for answer, _ in self.entries(row)]):
+                self.values.setdefault((name, key.code), key.value)
             if row.get("type") in ("M", "P"):
-                for sub in self.sub_rows(row):
-                    value = re.sub(r"[^a-z0-9_]+", "_", sub.get("title", "").lower())
-                    value = value if value[:1].isalpha() else f"o_{value}"
-                    self.subcodes[f"{row.get('title')}_{sub.get('title')}"] = (
-                        name,
-                        value,
-                    )
+                subs = [sub.get("title", "") for sub in self.sub_rows(row)]
+                for key in option_keys(subs):
+                    self.subcodes.setdefault(f"{code}_{key.code}", (name, key.value))
         pages = []
         for group in self.groups:
             texts = self.group_text.get(group["gid"], {})
@@ -271,7 +291,7 @@ class _Reader:
     def expression(self, row: dict[str, str], column: str, text: str) -> str | None:
         if text.strip() in ("", "1"):
             return None
-        result = translate(text, self.names.get, self.subcodes.get, self.value_map())
+        result = translate(text, self.names.get, self.subcodes.get, self.values)
         if result is None:
             what = "die Frage" if "title" in row else "die Seite (Gruppe)"
             self.notice(
@@ -285,17 +305,10 @@ class _Reader:
             )
         return result
 
-    def value_map(self) -> dict[tuple[str, str], str]:
-        """(our question name, LimeSurvey answer code) -> our option value."""
-        return {
-            (self.names.get(question, question), code): value
-            for (question, code), value in self.values.items()
-        }
-
     def question(self, row: dict[str, str]) -> list[Question]:
         kind = row.get("type", "")
         code = row.get("title", "")
-        name = self.names[code]
+        name = self.qid_names[row["qid"]]
         label, hint = self.question_texts(row["qid"])
         attributes = self.attributes.get(row["qid"], {})
         mandatory = row.get("mandatory", "N")
@@ -349,10 +362,7 @@ class _Reader:
         other = row.get("other") == "Y"
         questions: list[Question]
         if kind in ("L", "!", "O", "Y", "G", "5"):
-            if kind in FIXED:
-                options = self.fixed(kind, code)
-            else:
-                options = self.options(code, self.answers.get((row["qid"], "0"), []))
+            options = self.options(row, name, self.entries(row))
             if kind == "O":
                 self.notice(
                     "comment_skipped",
@@ -394,7 +404,7 @@ class _Reader:
                     base,
                     type=QuestionType.MULTIPLE_CHOICE,
                     options=self.with_other(
-                        self.options(code, entries), other, attributes
+                        self.options(row, name, entries), other, attributes
                     ),
                 )
             ]
@@ -416,11 +426,7 @@ class _Reader:
                     "zweite wird",
                     "skipped",
                 )
-            options = (
-                self.fixed(kind, code)
-                if kind in FIXED
-                else self.options(code, self.answers.get((row["qid"], "0"), []))
-            )
+            options = self.options(row, name, self.entries(row))
             items = []
             for sub in self.sub_rows(row):
                 item = self.name(f"{name}_{sub.get('title', '')}")
@@ -522,13 +528,7 @@ class _Reader:
         if not other:
             return options
         label = attributes.get("other_replace_text") or ""
-        texts = {
-            lang: label or ("Sonstiges" if lang.startswith("de") else "Other")
-            for lang in self.languages
-        }
-        code = max((o.code for o in options), default=0) + 1
-        value = "other" if "other" not in {o.value for o in options} else "other_1"
-        return (*options, Option(code=code, value=value, label=Text(texts), other=True))
+        return (*options, other_option(options, label, self.languages))
 
     def locate(self, problem: Problem) -> Problem:
         match = re.match(

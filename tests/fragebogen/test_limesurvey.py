@@ -249,6 +249,26 @@ def test_incomplete_export_is_refused_with_the_missing_field() -> None:
 GROUP = [{"gid": "10", "sid": "1", "group_order": "1", "grelevance": ""}]
 
 
+def test_duplicate_question_codes_get_distinct_names() -> None:
+    # LimeSurvey's limesurvey_survey_17200_duplicate_codes.lss has such codes
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[q(1, "Q1", "T"), q(2, "Q1", "T"), q(3, "Q2", "T", relevance="Q1")],
+        question_l10ns=[*texts(1, en="First"), *texts(2, en="Second")],
+    )
+    result = import_lss(data)
+    first, second, third = result.questionnaire.questions()
+    assert (first.name, second.name) == ("q1", "q1_2")
+    assert first.label == Text(en="First")
+    assert third.relevant == "${q1}"
+    codes = [n.code for n in result.notices]
+    assert "duplicate_name" not in codes
+    duplicate = next(n for n in result.notices if n.code == "duplicate_question_code")
+    assert (duplicate.params["row"], duplicate.params["action"]) == ("2", "changed")
+    assert "'q1_2'" in duplicate.message
+
+
 def test_base_language_comes_from_the_survey_row() -> None:
     # <languages> may list the additional language first (limesurvey_survey_OldCodes)
     data = lss(
@@ -260,6 +280,64 @@ def test_base_language_comes_from_the_survey_row() -> None:
     )
     questionnaire = import_lss(data).questionnaire
     assert questionnaire.languages == ("en", "es")
+
+
+def test_numeric_subquestion_codes_in_relevance() -> None:
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[
+            q(1, "M1", "M"),
+            q(11, "1", "T", parent="1", order="1"),
+            q(12, "2", "T", parent="1", order="2"),
+            q(2, "Why", "T", relevance='M1_1 == "Y"'),
+        ],
+    )
+    questionnaire = import_lss(data).questionnaire
+    multiple, why = questionnaire.questions()
+    assert why.relevant is not None
+    chosen = expression_values(questionnaire, {multiple.name: [1]})
+    assert evaluate_bool(why.relevant, chosen)
+    other = expression_values(questionnaire, {multiple.name: [2]})
+    assert not evaluate_bool(why.relevant, other)
+
+
+def test_colliding_answer_codes_are_kept_and_named() -> None:
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[q(1, "L1", "L")],
+        answers=[
+            answer(100, 1, "A", 1),
+            answer(101, 1, "a", 2),
+            answer(102, 1, "1", 3),
+        ],
+        answer_l10ns=[
+            *answer_text(100, en="upper"),
+            *answer_text(101, en="lower"),
+            *answer_text(102, en="one"),
+        ],
+    )
+    result = import_lss(data)
+    (single,) = result.questionnaire.questions()
+    assert [o.label["en"] for o in single.options] == ["upper", "lower", "one"]
+    assert len({o.value for o in single.options}) == 3
+    assert len({o.code for o in single.options}) == 3
+    assert next(o.code for o in single.options if o.value == "c1") == 1
+    changed = [n for n in result.notices if n.code == "option_code_changed"]
+    assert [n.params["name"] for n in changed] == ["L1"]
+    assert "'a'" in changed[0].message
+
+
+def test_relevance_on_a_later_question_uses_its_option_values() -> None:
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[q(1, "Early", "T", relevance='Later == "A1"'), q(2, "Later", "L")],
+        answers=[answer(100, 2, "A1", 1), answer(101, 2, "A2", 2)],
+    )
+    early, _ = import_lss(data).questionnaire.questions()
+    assert early.relevant == "${later} = 'a1'"
 
 
 def test_notices_on_group_relevance_and_old_conditions_are_accurate() -> None:
