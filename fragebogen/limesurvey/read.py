@@ -273,6 +273,17 @@ class _Reader:
                     relevant=relevant,
                 )
             )
+        gids = {group["gid"] for group in self.groups}
+        for row in tops:
+            if row.get("gid") not in gids:
+                self.notice(
+                    "question_without_group",
+                    row,
+                    "gid",
+                    f"Die Frage gehört zu keiner Gruppe des Exports (gid "
+                    f"{row.get('gid', '')!r}) und damit auf keine Seite; sie wird",
+                    "skipped",
+                )
         titles = {(r.get("surveyls_language") or "").lower(): r for r in self.settings}
         title = self.text(
             {lang: r.get("surveyls_title", "") for lang, r in titles.items()}

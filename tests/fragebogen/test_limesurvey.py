@@ -356,3 +356,15 @@ def test_notices_on_group_relevance_and_old_conditions_are_accurate() -> None:
     assert "die Frage" not in group.message
     # LimeSurvey turned the condition into the relevance equation, which translates
     assert "conditions_not_translated" not in {n.code for n in result.notices}
+
+
+def test_questions_of_a_missing_group_are_named() -> None:
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[q(1, "Kept", "T"), q(2, "Lost", "T", gid="99")],
+    )
+    result = import_lss(data)
+    assert [x.name for x in result.questionnaire.questions()] == ["kept"]
+    lost = next(n for n in result.notices if n.code == "question_without_group")
+    assert (lost.params["name"], lost.params["action"]) == ("Lost", "skipped")
