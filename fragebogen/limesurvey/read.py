@@ -6,8 +6,8 @@ options, answer options keep their codes; mandatory, relevance (translated by
 attributes that matter (min/max of numbers, suffix as unit, "other"). Everything else
 is named in a notice whose ``params`` hold ``sheet`` (the LimeSurvey table, such as
 ``questions``), ``row`` (the question's qid), ``column`` (the field or attribute) and
-``name`` (the question code). The XML is read with defusedxml (no entities, no DTDs)
-after a size check.
+``name`` (the question code). The file is checked first by
+:func:`fragebogen.limesurvey.document.survey_document`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-from defusedxml.ElementTree import ParseError, fromstring  # type: ignore[import-untyped]
-
-from fragebogen.errors import DefinitionError, Problem
+from fragebogen.errors import Problem
 from fragebogen.expressionscript import translate
+from fragebogen.limesurvey.document import refuse, survey_document
 from fragebogen.limesurvey.options import option_keys, other_option
 from fragebogen.limesurvey.tables import (
     FIXED,
@@ -45,15 +43,10 @@ from fragebogen.model import (
 from fragebogen.validation import validate_definition
 from fragebogen.xlsform.notices import ACTIONS
 from fragebogen.xlsform.read import ImportResult
-from fragebogen.xlsform.sheets import MAX_FILE_BYTES
 
 __all__ = ["import_lss"]
 
 _NAME = re.compile(NAME_PATTERN)
-
-
-def _refuse(message: str) -> DefinitionError:
-    return DefinitionError([Problem("unreadable_file", "", message)])
 
 
 class _Reader:
@@ -577,22 +570,13 @@ def import_lss(source: bytes) -> ImportResult:
     large, is not a LimeSurvey survey export or is not well-formed (or declares
     entities).
     """
-    if len(source) > MAX_FILE_BYTES:
-        raise _refuse(f"Die Datei ist größer als {MAX_FILE_BYTES // 1_000_000} MB.")
-    try:
-        root = fromstring(source, forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError):
-        raise _refuse(
-            "Die Datei ist kein lesbarer LimeSurvey-Export (.lss, XML)."
-        ) from None
-    if root.tag != "document" or (root.findtext("LimeSurveyDocType") or "") != "Survey":
-        raise _refuse("Die Datei ist kein LimeSurvey-Umfrageexport (.lss).")
+    root = survey_document(source)
     try:
         reader = _Reader(root)
         questionnaire = reader.read()
     except KeyError as missing:
         # a row without qid, gid, code … : the export is incomplete
-        raise _refuse(
+        raise refuse(
             f"Der LimeSurvey-Export ist unvollständig: einer Zeile fehlt das Feld "
             f"{str(missing.args[0])!r}."
         ) from None

@@ -368,3 +368,24 @@ def test_questions_of_a_missing_group_are_named() -> None:
     assert [x.name for x in result.questionnaire.questions()] == ["kept"]
     lost = next(n for n in result.notices if n.code == "question_without_group")
     assert (lost.params["name"], lost.params["action"]) == ("Lost", "skipped")
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"<document><LimeSurveyDocType>Group</LimeSurveyDocType></document>", ".lsg"),
+        (
+            b"<document><LimeSurveyDocType>Question</LimeSurveyDocType></document>",
+            ".lsq",
+        ),
+        (b"PK\x03\x04rest of a zip archive", ".lsa"),
+    ],
+)
+def test_refusals_of_other_limesurvey_files_say_what_to_upload(
+    data: bytes, words: str
+) -> None:
+    with pytest.raises(DefinitionError) as info:
+        import_lss(data)
+    message = info.value.problems[0].message
+    assert words in message
+    assert ".lss" in message
