@@ -20,6 +20,7 @@ from xml.etree.ElementTree import Element
 from fragebogen.errors import Problem
 from fragebogen.expressionscript import translate
 from fragebogen.limesurvey.document import refuse, survey_document
+from fragebogen.limesurvey.notices import locate, notice
 from fragebogen.limesurvey.options import option_keys, other_option
 from fragebogen.limesurvey.tables import (
     FIXED,
@@ -41,12 +42,13 @@ from fragebogen.model import (
     Text,
 )
 from fragebogen.validation import validate_definition
-from fragebogen.xlsform.notices import ACTIONS
 from fragebogen.xlsform.read import ImportResult
 
 __all__ = ["import_lss"]
 
 _NAME = re.compile(NAME_PATTERN)
+#: ExpressionScript in a text: ``{`` followed by no white space, up to ``}``.
+_PIPING = re.compile(r"\{[^\s{}][^{}]*\}")
 
 
 class _Reader:
@@ -122,25 +124,7 @@ class _Reader:
     def notice(
         self, code: str, row: dict[str, str], column: str, message: str, action: str
     ) -> None:
-        name = row.get("title", "")
-        sheet = "groups" if "title" not in row else "questions"
-        what = f"Frage {name!r}" if name else f"Gruppe {row.get('gid', '')}"
-        place = f"{what}, Feld {column!r}" if column else what
-        self.notices.append(
-            Problem(
-                code,
-                place,
-                f"{message} – {ACTIONS[action]}.",
-                {
-                    "sheet": sheet,
-                    "row": row.get("qid") or row.get("gid", ""),
-                    "column": column,
-                    "action": action,
-                    "name": name,
-                    "source": "lss",
-                },
-            )
-        )
+        self.notices.append(notice(code, row, column, message, action))
 
     def name(self, code: str, taken: bool = True) -> str:
         name = code if _NAME.match(code) else re.sub(r"[^a-z0-9_]+", "_", code.lower())
@@ -162,6 +146,20 @@ class _Reader:
                 if texts.get(lang)
             }
         )
+
+    def piping(self, row: dict[str, str], column: str, texts: Sequence[str]) -> None:
+        """Name ExpressionScript in texts (``{Q1}``, ``{if(...)}``): it stays text."""
+        found = next((m.group() for t in texts for m in _PIPING.finditer(t)), None)
+        if found is not None:
+            self.notice(
+                "text_expression",
+                row,
+                column,
+                f"Der Text enthält LimeSurvey-Ausdrücke wie {found[:60]!r}; Umfrage "
+                "zeigt sie nicht als Antworten an. Ersetzen Sie sie im Editor. Der "
+                "Text wird",
+                "as_text",
+            )
 
     def question_texts(self, qid: str) -> tuple[Text, Text | None]:
         texts = self.l10n.get(qid, {})
@@ -248,6 +246,9 @@ class _Reader:
         pages = []
         for group in self.groups:
             texts = self.group_text.get(group["gid"], {})
+            self.piping(
+                group, "group_name", [t for pair in texts.values() for t in pair]
+            )
             title = self.text({lang: value[0] for lang, value in texts.items()})
             description = self.text({lang: v[1] for lang, v in texts.items() if v[1]})
             questions: list[Question] = []
@@ -314,6 +315,8 @@ class _Reader:
         code = row.get("title", "")
         name = self.qid_names[row["qid"]]
         label, hint = self.question_texts(row["qid"])
+        texts = self.l10n.get(row["qid"], {}).values()
+        self.piping(row, "question", [t for pair in texts for t in pair])
         attributes = self.attributes.get(row["qid"], {})
         mandatory = row.get("mandatory", "N")
         if mandatory == "S":
@@ -534,34 +537,6 @@ class _Reader:
         label = attributes.get("other_replace_text") or ""
         return (*options, other_option(options, label, self.languages))
 
-    def locate(self, problem: Problem) -> Problem:
-        match = re.match(
-            r"^pages\[(\d+)\](?:\.questions\[(\d+)\])?(?:\.(\w+))?", problem.place
-        )
-        qid, code, column = "", "", ""
-        if match and match.group(2) is not None and self.questionnaire is not None:
-            question = self.questionnaire.pages[int(match.group(1))].questions[
-                int(match.group(2))
-            ]
-            qid, code = self.origin.get(question.name, ("", question.name))
-            column = match.group(3) or ""
-        place = f"Frage {code!r}, Feld {column!r}" if code else problem.place
-        params = {
-            **problem.params,
-            "sheet": "questions",
-            "row": qid,
-            "column": column,
-            "name": code,
-            "action": "check",
-            "source": "lss",
-            "model_place": problem.place,
-        }
-        return Problem(
-            problem.code, place, f"{problem.message} – bitte prüfen.", params
-        )
-
-    questionnaire: Questionnaire | None = None
-
 
 def import_lss(source: bytes) -> ImportResult:
     """Read a LimeSurvey survey export (``.lss``), forgivingly.
@@ -580,8 +555,10 @@ def import_lss(source: bytes) -> ImportResult:
             f"Der LimeSurvey-Export ist unvollständig: einer Zeile fehlt das Feld "
             f"{str(missing.args[0])!r}."
         ) from None
-    reader.questionnaire = questionnaire
-    problems = [reader.locate(p) for p in validate_definition(questionnaire)]
+    problems = [
+        locate(p, questionnaire, reader.origin)
+        for p in validate_definition(questionnaire)
+    ]
     return ImportResult(
         questionnaire=questionnaire,
         notices=(*reader.notices, *problems),

@@ -389,3 +389,29 @@ def test_refusals_of_other_limesurvey_files_say_what_to_upload(
     message = info.value.problems[0].message
     assert words in message
     assert ".lss" in message
+
+
+def test_expressions_in_texts_are_named() -> None:
+    # limesurvey_survey_allinoneCondition.lss pipes answers into a group name
+    group = {"id": "1", "gid": "10", "group_name": "Hello {Q1.NAOK}", "language": "en"}
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        group_l10ns=[group],
+        questions=[q(1, "Q1", "S"), q(2, "Q2", "S")],
+        question_l10ns=[
+            *texts(1, en="Name? { not an expression }"),
+            *texts(2, en="Thanks, {Q1}!"),
+        ],
+    )
+    result = import_lss(data)
+    named = [
+        (n.params["name"], n.params["column"], n.params["action"])
+        for n in result.notices
+        if n.code == "text_expression"
+    ]
+    assert sorted(named) == [
+        ("", "group_name", "as_text"),
+        ("Q2", "question", "as_text"),
+    ]
+    assert result.questionnaire.pages[0].title == Text(en="Hello {Q1.NAOK}")
