@@ -6,27 +6,28 @@ options, answer options keep their codes; mandatory, relevance (translated by
 attributes that matter (min/max of numbers, suffix as unit, "other"). Everything else
 is named in a notice whose ``params`` hold ``sheet`` (the LimeSurvey table, such as
 ``questions``), ``row`` (the question's qid), ``column`` (the field or attribute) and
-``name`` (the question code). The XML is read with defusedxml (no entities, no DTDs)
-after a size check.
+``name`` (the question code). The file is checked first by
+:func:`fragebogen.limesurvey.document.survey_document`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import replace
 from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-from defusedxml.ElementTree import ParseError, fromstring  # type: ignore[import-untyped]
-
-from fragebogen.errors import DefinitionError, Problem
+from fragebogen.errors import Problem
 from fragebogen.expressionscript import translate
+from fragebogen.limesurvey.document import refuse, survey_document
+from fragebogen.limesurvey.notices import locate, notice
+from fragebogen.limesurvey.options import option_keys, other_option
 from fragebogen.limesurvey.tables import (
     FIXED,
     MEANINGFUL,
     as_int,
     as_number,
+    languages,
     plain,
     table,
 )
@@ -41,32 +42,25 @@ from fragebogen.model import (
     Text,
 )
 from fragebogen.validation import validate_definition
-from fragebogen.xlsform.notices import ACTIONS
 from fragebogen.xlsform.read import ImportResult
-from fragebogen.xlsform.sheets import MAX_FILE_BYTES
 
 __all__ = ["import_lss"]
 
 _NAME = re.compile(NAME_PATTERN)
-
-
-def _refuse(message: str) -> DefinitionError:
-    return DefinitionError([Problem("unreadable_file", "", message)])
+#: ExpressionScript in a text: ``{`` followed by no white space, up to ``}``.
+_PIPING = re.compile(r"\{[^\s{}][^{}]*\}")
 
 
 class _Reader:
     def __init__(self, root: Element) -> None:
         self.notices: list[Problem] = []
-        self.languages = [
-            (element.text or "").strip().lower()
-            for element in root.iterfind("languages/language")
-            if (element.text or "").strip()
-        ] or ["de"]
+        self.languages = languages(root)
         self.base = self.languages[0]
         self.used: set[str] = set()
-        self.names: dict[str, str] = {}  # LimeSurvey code -> our name
+        self.names: dict[str, str] = {}  # LimeSurvey code -> our name (first one)
+        self.qid_names: dict[str, str] = {}  # qid -> our name
         self.subcodes: dict[str, tuple[str, str]] = {}
-        self.values: dict[tuple[str, str], str] = {}
+        self.values: dict[tuple[str, str], str] = {}  # (our name, answer code)
         self.origin: dict[str, tuple[str, str]] = {}  # our name -> (qid, code)
         questions = table(root, "questions") + table(root, "subquestions")
         self.l10n: dict[str, dict[str, tuple[str, str]]] = {}
@@ -130,25 +124,7 @@ class _Reader:
     def notice(
         self, code: str, row: dict[str, str], column: str, message: str, action: str
     ) -> None:
-        name = row.get("title", "")
-        sheet = "groups" if "title" not in row else "questions"
-        what = f"Frage {name!r}" if name else f"Gruppe {row.get('gid', '')}"
-        place = f"{what}, Feld {column!r}" if column else what
-        self.notices.append(
-            Problem(
-                code,
-                place,
-                f"{message} – {ACTIONS[action]}.",
-                {
-                    "sheet": sheet,
-                    "row": row.get("qid") or row.get("gid", ""),
-                    "column": column,
-                    "action": action,
-                    "name": name,
-                    "source": "lss",
-                },
-            )
-        )
+        self.notices.append(notice(code, row, column, message, action))
 
     def name(self, code: str, taken: bool = True) -> str:
         name = code if _NAME.match(code) else re.sub(r"[^a-z0-9_]+", "_", code.lower())
@@ -171,6 +147,20 @@ class _Reader:
             }
         )
 
+    def piping(self, row: dict[str, str], column: str, texts: Sequence[str]) -> None:
+        """Name ExpressionScript in texts (``{Q1}``, ``{if(...)}``): it stays text."""
+        found = next((m.group() for t in texts for m in _PIPING.finditer(t)), None)
+        if found is not None:
+            self.notice(
+                "text_expression",
+                row,
+                column,
+                f"Der Text enthält LimeSurvey-Ausdrücke wie {found[:60]!r}; Umfrage "
+                "zeigt sie nicht als Antworten an. Ersetzen Sie sie im Editor. Der "
+                "Text wird",
+                "as_text",
+            )
+
     def question_texts(self, qid: str) -> tuple[Text, Text | None]:
         texts = self.l10n.get(qid, {})
         label = self.text({lang: value[0] for lang, value in texts.items()})
@@ -178,34 +168,41 @@ class _Reader:
         return label, hint or None
 
     def options(
-        self, question: str, entries: Iterable[tuple[str, dict[str, str]]]
+        self,
+        row: dict[str, str],
+        question: str,
+        entries: Sequence[tuple[str, dict[str, str]]],
     ) -> tuple[Option, ...]:
         options: list[Option] = []
-        values: set[str] = set()
-        for position, (code, texts) in enumerate(entries, start=1):
-            if re.fullmatch(r"-?\d+", code):
-                value, number = f"c{code}".replace("-", "m"), int(code)
-            else:
-                value, number = (
-                    re.sub(r"[^a-z0-9_]+", "_", code.lower()).strip("_"),
-                    position,
+        keys = option_keys([code for code, _ in entries])
+        for key, (code, texts) in zip(keys, entries, strict=True):
+            if key.changed:
+                self.notice(
+                    "option_code_changed",
+                    row,
+                    "answers",
+                    f"Der Antwortcode {code!r} ergibt denselben Namen oder dieselbe "
+                    f"Zahl wie ein anderer; er wird als {key.value!r} ({key.number}) "
+                    "übernommen und",
+                    "changed",
                 )
-                if not value or not value[0].isalpha():
-                    value = f"o_{value}"
-            if value in values or number in {o.code for o in options}:
-                continue
-            values.add(value)
-            self.values[(question, code)] = value
+            self.values.setdefault((question, code), key.value)
             label = self.text(texts) or Text({self.base: code})
-            options.append(Option(code=number, value=value, label=label))
+            options.append(Option(code=key.number, value=key.value, label=label))
         return tuple(options)
 
-    def fixed(self, kind: str, question: str) -> tuple[Option, ...]:
-        entries = [
-            (code, {lang: texts.get(lang[:2], texts["en"]) for lang in self.languages})
-            for code, texts in FIXED[kind]
-        ]
-        return self.options(question, entries)
+    def entries(self, row: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+        """Answer codes and texts of a question: its fixed scale or its answers."""
+        kind = row.get("type", "")
+        if kind in FIXED:
+            return [
+                (
+                    code,
+                    {lang: text.get(lang[:2], text["en"]) for lang in self.languages},
+                )
+                for code, text in FIXED[kind]
+            ]
+        return self.answers.get((row["qid"], "0"), [])
 
     def sub_rows(self, row: dict[str, str], scale: str = "0") -> list[dict[str, str]]:
         rows = [
@@ -224,20 +221,34 @@ class _Reader:
         )
         # names first, so relevance can point to later and earlier questions alike
         for row in tops:
-            name = self.name(row.get("title") or f"q{row['qid']}")
-            self.names[row.get("title", "")] = name
-            self.origin[name] = (row["qid"], row.get("title", ""))
+            code = row.get("title", "")
+            name = self.name(code or f"q{row['qid']}")
+            self.qid_names[row["qid"]] = name
+            self.origin[name] = (row["qid"], code)
+            if code in self.names:
+                self.notice(
+                    "duplicate_question_code",
+                    row,
+                    "title",
+                    f"Der Fragecode {code!r} kommt mehrfach vor; Bedingungen, die ihn "
+                    f"nennen, beziehen sich auf die erste Frage. Diese Frage heißt "
+                    f"{name!r} und wird",
+                    "changed",
+                )
+                continue
+            self.names[code] = name
+            for key in option_keys([answer for answer, _ in self.entries(row)]):
+                self.values.setdefault((name, key.code), key.value)
             if row.get("type") in ("M", "P"):
-                for sub in self.sub_rows(row):
-                    value = re.sub(r"[^a-z0-9_]+", "_", sub.get("title", "").lower())
-                    value = value if value[:1].isalpha() else f"o_{value}"
-                    self.subcodes[f"{row.get('title')}_{sub.get('title')}"] = (
-                        name,
-                        value,
-                    )
+                subs = [sub.get("title", "") for sub in self.sub_rows(row)]
+                for key in option_keys(subs):
+                    self.subcodes.setdefault(f"{code}_{key.code}", (name, key.value))
         pages = []
         for group in self.groups:
             texts = self.group_text.get(group["gid"], {})
+            self.piping(
+                group, "group_name", [t for pair in texts.values() for t in pair]
+            )
             title = self.text({lang: value[0] for lang, value in texts.items()})
             description = self.text({lang: v[1] for lang, v in texts.items() if v[1]})
             questions: list[Question] = []
@@ -256,6 +267,17 @@ class _Reader:
                     relevant=relevant,
                 )
             )
+        gids = {group["gid"] for group in self.groups}
+        for row in tops:
+            if row.get("gid") not in gids:
+                self.notice(
+                    "question_without_group",
+                    row,
+                    "gid",
+                    f"Die Frage gehört zu keiner Gruppe des Exports (gid "
+                    f"{row.get('gid', '')!r}) und damit auf keine Seite; sie wird",
+                    "skipped",
+                )
         titles = {(r.get("surveyls_language") or "").lower(): r for r in self.settings}
         title = self.text(
             {lang: r.get("surveyls_title", "") for lang, r in titles.items()}
@@ -274,31 +296,27 @@ class _Reader:
     def expression(self, row: dict[str, str], column: str, text: str) -> str | None:
         if text.strip() in ("", "1"):
             return None
-        result = translate(text, self.names.get, self.subcodes.get, self.value_map())
+        result = translate(text, self.names.get, self.subcodes.get, self.values)
         if result is None:
+            what = "die Frage" if "title" in row else "die Seite (Gruppe)"
             self.notice(
                 "relevance_not_translated",
                 row,
                 column,
                 f"Die Bedingung {text[:200]!r} lässt sich nicht in Umfrages Ausdrücke "
-                "übersetzen; die Frage wird ohne Bedingung gezeigt. Tragen Sie sie im "
+                f"übersetzen; {what} wird ohne Bedingung gezeigt. Tragen Sie sie im "
                 "Editor nach. Sie wird",
                 "skipped",
             )
         return result
 
-    def value_map(self) -> dict[tuple[str, str], str]:
-        """(our question name, LimeSurvey answer code) -> our option value."""
-        return {
-            (self.names.get(question, question), code): value
-            for (question, code), value in self.values.items()
-        }
-
     def question(self, row: dict[str, str]) -> list[Question]:
         kind = row.get("type", "")
         code = row.get("title", "")
-        name = self.names[code]
+        name = self.qid_names[row["qid"]]
         label, hint = self.question_texts(row["qid"])
+        texts = self.l10n.get(row["qid"], {}).values()
+        self.piping(row, "question", [t for pair in texts for t in pair])
         attributes = self.attributes.get(row["qid"], {})
         mandatory = row.get("mandatory", "N")
         if mandatory == "S":
@@ -318,7 +336,10 @@ class _Reader:
             required=mandatory == "Y",
             relevant=self.expression(row, "relevance", row.get("relevance", "")),
         )
-        if row["qid"] in self.conditions and base.relevant is None:
+        if row["qid"] in self.conditions and row.get("relevance", "").strip() in (
+            "",
+            "1",
+        ):
             self.notice(
                 "conditions_not_translated",
                 row,
@@ -348,10 +369,7 @@ class _Reader:
         other = row.get("other") == "Y"
         questions: list[Question]
         if kind in ("L", "!", "O", "Y", "G", "5"):
-            if kind in FIXED:
-                options = self.fixed(kind, code)
-            else:
-                options = self.options(code, self.answers.get((row["qid"], "0"), []))
+            options = self.options(row, name, self.entries(row))
             if kind == "O":
                 self.notice(
                     "comment_skipped",
@@ -393,7 +411,7 @@ class _Reader:
                     base,
                     type=QuestionType.MULTIPLE_CHOICE,
                     options=self.with_other(
-                        self.options(code, entries), other, attributes
+                        self.options(row, name, entries), other, attributes
                     ),
                 )
             ]
@@ -415,11 +433,7 @@ class _Reader:
                     "zweite wird",
                     "skipped",
                 )
-            options = (
-                self.fixed(kind, code)
-                if kind in FIXED
-                else self.options(code, self.answers.get((row["qid"], "0"), []))
-            )
+            options = self.options(row, name, self.entries(row))
             items = []
             for sub in self.sub_rows(row):
                 item = self.name(f"{name}_{sub.get('title', '')}")
@@ -521,41 +535,7 @@ class _Reader:
         if not other:
             return options
         label = attributes.get("other_replace_text") or ""
-        texts = {
-            lang: label or ("Sonstiges" if lang.startswith("de") else "Other")
-            for lang in self.languages
-        }
-        code = max((o.code for o in options), default=0) + 1
-        value = "other" if "other" not in {o.value for o in options} else "other_1"
-        return (*options, Option(code=code, value=value, label=Text(texts), other=True))
-
-    def locate(self, problem: Problem) -> Problem:
-        match = re.match(
-            r"^pages\[(\d+)\](?:\.questions\[(\d+)\])?(?:\.(\w+))?", problem.place
-        )
-        qid, code, column = "", "", ""
-        if match and match.group(2) is not None and self.questionnaire is not None:
-            question = self.questionnaire.pages[int(match.group(1))].questions[
-                int(match.group(2))
-            ]
-            qid, code = self.origin.get(question.name, ("", question.name))
-            column = match.group(3) or ""
-        place = f"Frage {code!r}, Feld {column!r}" if code else problem.place
-        params = {
-            **problem.params,
-            "sheet": "questions",
-            "row": qid,
-            "column": column,
-            "name": code,
-            "action": "check",
-            "source": "lss",
-            "model_place": problem.place,
-        }
-        return Problem(
-            problem.code, place, f"{problem.message} – bitte prüfen.", params
-        )
-
-    questionnaire: Questionnaire | None = None
+        return (*options, other_option(options, label, self.languages))
 
 
 def import_lss(source: bytes) -> ImportResult:
@@ -565,27 +545,20 @@ def import_lss(source: bytes) -> ImportResult:
     large, is not a LimeSurvey survey export or is not well-formed (or declares
     entities).
     """
-    if len(source) > MAX_FILE_BYTES:
-        raise _refuse(f"Die Datei ist größer als {MAX_FILE_BYTES // 1_000_000} MB.")
-    try:
-        root = fromstring(source, forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError):
-        raise _refuse(
-            "Die Datei ist kein lesbarer LimeSurvey-Export (.lss, XML)."
-        ) from None
-    if root.tag != "document" or (root.findtext("LimeSurveyDocType") or "") != "Survey":
-        raise _refuse("Die Datei ist kein LimeSurvey-Umfrageexport (.lss).")
+    root = survey_document(source)
     try:
         reader = _Reader(root)
         questionnaire = reader.read()
     except KeyError as missing:
         # a row without qid, gid, code … : the export is incomplete
-        raise _refuse(
+        raise refuse(
             f"Der LimeSurvey-Export ist unvollständig: einer Zeile fehlt das Feld "
             f"{str(missing.args[0])!r}."
         ) from None
-    reader.questionnaire = questionnaire
-    problems = [reader.locate(p) for p in validate_definition(questionnaire)]
+    problems = [
+        locate(p, questionnaire, reader.origin)
+        for p in validate_definition(questionnaire)
+    ]
     return ImportResult(
         questionnaire=questionnaire,
         notices=(*reader.notices, *problems),

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from xml.etree.ElementTree import Element
 
-__all__ = ["FIXED", "MEANINGFUL", "TYPES", "as_int", "as_number", "plain", "table"]
+__all__ = [
+    "FIXED",
+    "MEANINGFUL",
+    "TYPES",
+    "as_int",
+    "as_number",
+    "languages",
+    "plain",
+    "table",
+]
 
 #: LimeSurvey question type -> what it becomes here.
 TYPES = {
@@ -112,3 +121,26 @@ def as_number(text: str | None) -> float | None:
         return float(text) if text not in (None, "") else None
     except ValueError:
         return None
+
+
+def languages(root: Element) -> list[str]:
+    """The survey's languages, its base language first.
+
+    The base language is ``surveys.language``; ``<languages>`` lists all languages
+    but not necessarily the base one first.
+    """
+    listed = [
+        (element.text or "").strip().lower()
+        for element in root.iterfind("languages/language")
+        if (element.text or "").strip()
+    ]
+    survey = (table(root, "surveys") or [{}])[0]
+    declared = [
+        survey.get("language", ""),
+        *survey.get("additional_languages", "").split(),
+    ]
+    languages: list[str] = []
+    for language in [*(d.lower() for d in declared if d), *listed]:
+        if language not in languages:
+            languages.append(language)
+    return languages or ["de"]

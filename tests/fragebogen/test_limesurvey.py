@@ -242,3 +242,176 @@ def test_incomplete_export_is_refused_with_the_missing_field() -> None:
     with pytest.raises(DefinitionError) as info:
         import_lss(broken)
     assert "'qid'" in info.value.problems[0].message
+
+
+# -- findings of the run over LimeSurvey's own test surveys (issue 12)
+
+GROUP = [{"gid": "10", "sid": "1", "group_order": "1", "grelevance": ""}]
+
+
+def test_duplicate_question_codes_get_distinct_names() -> None:
+    # LimeSurvey's limesurvey_survey_17200_duplicate_codes.lss has such codes
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[q(1, "Q1", "T"), q(2, "Q1", "T"), q(3, "Q2", "T", relevance="Q1")],
+        question_l10ns=[*texts(1, en="First"), *texts(2, en="Second")],
+    )
+    result = import_lss(data)
+    first, second, third = result.questionnaire.questions()
+    assert (first.name, second.name) == ("q1", "q1_2")
+    assert first.label == Text(en="First")
+    assert third.relevant == "${q1}"
+    codes = [n.code for n in result.notices]
+    assert "duplicate_name" not in codes
+    duplicate = next(n for n in result.notices if n.code == "duplicate_question_code")
+    assert (duplicate.params["row"], duplicate.params["action"]) == ("2", "changed")
+    assert "'q1_2'" in duplicate.message
+
+
+def test_base_language_comes_from_the_survey_row() -> None:
+    # <languages> may list the additional language first (limesurvey_survey_OldCodes)
+    data = lss(
+        ["es", "en"],
+        surveys=[{"sid": "1", "language": "en", "additional_languages": "es "}],
+        groups=GROUP,
+        questions=[q(1, "Q1", "T")],
+        question_l10ns=[*texts(1, en="Hello", es="Hola")],
+    )
+    questionnaire = import_lss(data).questionnaire
+    assert questionnaire.languages == ("en", "es")
+
+
+def test_numeric_subquestion_codes_in_relevance() -> None:
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[
+            q(1, "M1", "M"),
+            q(11, "1", "T", parent="1", order="1"),
+            q(12, "2", "T", parent="1", order="2"),
+            q(2, "Why", "T", relevance='M1_1 == "Y"'),
+        ],
+    )
+    questionnaire = import_lss(data).questionnaire
+    multiple, why = questionnaire.questions()
+    assert why.relevant is not None
+    chosen = expression_values(questionnaire, {multiple.name: [1]})
+    assert evaluate_bool(why.relevant, chosen)
+    other = expression_values(questionnaire, {multiple.name: [2]})
+    assert not evaluate_bool(why.relevant, other)
+
+
+def test_colliding_answer_codes_are_kept_and_named() -> None:
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[q(1, "L1", "L")],
+        answers=[
+            answer(100, 1, "A", 1),
+            answer(101, 1, "a", 2),
+            answer(102, 1, "1", 3),
+        ],
+        answer_l10ns=[
+            *answer_text(100, en="upper"),
+            *answer_text(101, en="lower"),
+            *answer_text(102, en="one"),
+        ],
+    )
+    result = import_lss(data)
+    (single,) = result.questionnaire.questions()
+    assert [o.label["en"] for o in single.options] == ["upper", "lower", "one"]
+    assert len({o.value for o in single.options}) == 3
+    assert len({o.code for o in single.options}) == 3
+    assert next(o.code for o in single.options if o.value == "c1") == 1
+    changed = [n for n in result.notices if n.code == "option_code_changed"]
+    assert [n.params["name"] for n in changed] == ["L1"]
+    assert "'a'" in changed[0].message
+
+
+def test_relevance_on_a_later_question_uses_its_option_values() -> None:
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[q(1, "Early", "T", relevance='Later == "A1"'), q(2, "Later", "L")],
+        answers=[answer(100, 2, "A1", 1), answer(101, 2, "A2", 2)],
+    )
+    early, _ = import_lss(data).questionnaire.questions()
+    assert early.relevant == "${later} = 'a1'"
+
+
+def test_notices_on_group_relevance_and_old_conditions_are_accurate() -> None:
+    groups = [{"gid": "10", "sid": "1", "group_order": "1", "grelevance": "foo(1)"}]
+    data = lss(
+        ["en"],
+        groups=groups,
+        questions=[q(1, "Q1", "S"), q(2, "Q2", "T", relevance='Q1 == "x"')],
+        conditions=[
+            {"cid": "1", "qid": "2", "cqid": "1", "method": "==", "value": "x"}
+        ],
+    )
+    result = import_lss(data)
+    group = next(n for n in result.notices if n.code == "relevance_not_translated")
+    assert "die Seite" in group.message
+    assert "die Frage" not in group.message
+    # LimeSurvey turned the condition into the relevance equation, which translates
+    assert "conditions_not_translated" not in {n.code for n in result.notices}
+
+
+def test_questions_of_a_missing_group_are_named() -> None:
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[q(1, "Kept", "T"), q(2, "Lost", "T", gid="99")],
+    )
+    result = import_lss(data)
+    assert [x.name for x in result.questionnaire.questions()] == ["kept"]
+    lost = next(n for n in result.notices if n.code == "question_without_group")
+    assert (lost.params["name"], lost.params["action"]) == ("Lost", "skipped")
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"<document><LimeSurveyDocType>Group</LimeSurveyDocType></document>", ".lsg"),
+        (
+            b"<document><LimeSurveyDocType>Question</LimeSurveyDocType></document>",
+            ".lsq",
+        ),
+        (b"PK\x03\x04rest of a zip archive", ".lsa"),
+    ],
+)
+def test_refusals_of_other_limesurvey_files_say_what_to_upload(
+    data: bytes, words: str
+) -> None:
+    with pytest.raises(DefinitionError) as info:
+        import_lss(data)
+    message = info.value.problems[0].message
+    assert words in message
+    assert ".lss" in message
+
+
+def test_expressions_in_texts_are_named() -> None:
+    # limesurvey_survey_allinoneCondition.lss pipes answers into a group name
+    group = {"id": "1", "gid": "10", "group_name": "Hello {Q1.NAOK}", "language": "en"}
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        group_l10ns=[group],
+        questions=[q(1, "Q1", "S"), q(2, "Q2", "S")],
+        question_l10ns=[
+            *texts(1, en="Name? { not an expression }"),
+            *texts(2, en="Thanks, {Q1}!"),
+        ],
+    )
+    result = import_lss(data)
+    named = [
+        (n.params["name"], n.params["column"], n.params["action"])
+        for n in result.notices
+        if n.code == "text_expression"
+    ]
+    assert sorted(named) == [
+        ("", "group_name", "as_text"),
+        ("Q2", "question", "as_text"),
+    ]
+    assert result.questionnaire.pages[0].title == Text(en="Hello {Q1.NAOK}")
