@@ -74,7 +74,9 @@ RULE_TEXT = (
     "direkt, Anteile auf der Logit-Skala, mit den Freiheitsgraden des Sozialraums; "
     "die Kovarianz mit der Stadt ist berücksichtigt), der Unterschied nach der "
     "Korrektur für viele Vergleiche (Benjamini-Hochberg, höchstens 5 % falsche "
-    "Hinweise erwartet) bestehen bleibt und das Intervall des Sozialraums den "
+    "Hinweise erwartet; für kleine Sozialräume strenger geprüft: Standardfehler "
+    "mal √(n/(n−1)), Freiheitsgrade nach der effektiven Fallzahl) bestehen "
+    "bleibt und das Intervall des Sozialraums den "
     "Stadtwert nicht enthält. Bei 0 % oder 100 % und wenn alle Antworten gleich "
     "sind, wird nicht geprüft („nicht prüfbar“)."
 )
@@ -115,7 +117,15 @@ class Comparison:
     df
         Degrees of freedom per domain (those of the domain's own interval).
     p_value, p_adjusted
-        Two-sided p-value of the t test and the adjusted p-value.
+        Two-sided p-value of the t test and the adjusted p-value (as R's
+        ``svycontrast`` and ``p.adjust``).
+    flag_df, p_flag, p_flag_adjusted
+        The stricter test the flag rests on: the SE times ``sqrt(n / (n - 1))``
+        (the domain's own small-sample factor, which the linearisation over the
+        whole sample leaves out) against t with ``flag_df = min(df, floor(n_eff) -
+        1)`` degrees of freedom, ``n_eff`` Kish's effective sample size of the
+        domain; and its adjusted p-value. Both are never smaller than
+        ``p_value``/``p_adjusted``.
     flag
         ``+1`` higher, ``-1`` lower, ``0`` no difference shown; ``0`` also when
         not tested.
@@ -146,6 +156,9 @@ class Comparison:
     df: IntArray
     p_value: FloatArray
     p_adjusted: FloatArray
+    flag_df: IntArray
+    p_flag: FloatArray
+    p_flag_adjusted: FloatArray
     flag: IntArray
     reason: tuple[str, ...]
     suppressed: BoolArray
@@ -158,7 +171,8 @@ class Comparison:
     def to_frame(self) -> pd.DataFrame:
         """Columns ``district, n, estimate, domain_lower, domain_upper,
         total_estimate, difference, test_difference, se, ci_lower, ci_upper, df,
-        p_value, p_adjusted, flag, reason, suppressed``."""
+        p_value, p_adjusted, flag_df, p_flag, p_flag_adjusted, flag, reason,
+        suppressed``."""
         total = np.full(len(self.district), self.total_estimate)
         total[np.asarray(self.suppressed)] = np.nan
         return pd.DataFrame(
@@ -177,6 +191,9 @@ class Comparison:
                 "df": np.asarray(self.df),
                 "p_value": np.asarray(self.p_value),
                 "p_adjusted": np.asarray(self.p_adjusted),
+                "flag_df": np.asarray(self.flag_df),
+                "p_flag": np.asarray(self.p_flag),
+                "p_flag_adjusted": np.asarray(self.p_flag_adjusted),
                 "flag": np.asarray(self.flag),
                 "reason": pd.Series(self.reason, dtype=object),
                 "suppressed": np.asarray(self.suppressed),
@@ -233,6 +250,19 @@ def _domain_range(
         low[-1] = float(np.min(y[valid]))
         high[-1] = float(np.max(y[valid]))
     return low, high
+
+
+def _effective_df(design: Design, valid: BoolArray, domains: Any) -> FloatArray:
+    """``floor(n_eff) - 1`` per domain, ``n_eff = (Σw)² / Σw²`` (Kish 1965) over
+    the domain's valid responses with the final weights."""
+    keep = valid & (domains.codes >= 0)
+    codes = domains.codes[keep]
+    weights = np.asarray(design.weights, dtype=np.float64)[keep]
+    total = np.bincount(codes, weights, minlength=domains.count)
+    squares = np.bincount(codes, weights * weights, minlength=domains.count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.where(squares > 0, total * total / squares, 0.0)
+    return np.floor(n_eff + 1e-9) - 1.0
 
 
 def compare_with_total(
@@ -367,11 +397,19 @@ def compare_with_total(
         ci_lower[tested] = test_diff[tested] - q[tested] * se[tested]
         ci_upper[tested] = test_diff[tested] + q[tested] * se[tested]
     p_adjusted = adjust_p_values(p_value, adjustment)
+    flag_df = np.minimum(domain_df, _effective_df(design, valid, domains))
+    p_flag = np.full(count, np.nan)
+    strict = tested & (flag_df > 0)
+    if strict.any():
+        small = np.sqrt(n[strict] / np.maximum(n[strict] - 1.0, 1.0))
+        strict_t = test_diff[strict] / (se[strict] * small)
+        p_flag[strict] = 2 * stats.t.sf(np.abs(strict_t), flag_df[strict])
+    p_flag_adjusted = adjust_p_values(p_flag, adjustment)
     flag = np.zeros(count, dtype=np.intp)
-    for index in np.flatnonzero(tested).tolist():
+    for index in np.flatnonzero(strict).tolist():
         d = int(index)
         excludes_zero = ci_lower[d] > 0 or ci_upper[d] < 0
-        if not (excludes_zero and p_adjusted[d] < alpha):
+        if not (excludes_zero and p_flag_adjusted[d] < alpha):
             continue
         if lower[d] > total:
             flag[d] = 1
@@ -405,6 +443,9 @@ def compare_with_total(
         df=_readonly(domain_df.astype(np.intp)),
         p_value=blank(p_value),
         p_adjusted=blank(p_adjusted),
+        flag_df=_readonly(np.maximum(flag_df, 0).astype(np.intp)),
+        p_flag=blank(p_flag),
+        p_flag_adjusted=blank(p_flag_adjusted),
         flag=_readonly(flag),
         reason=tuple(reason),
         suppressed=_readonly(suppressed),

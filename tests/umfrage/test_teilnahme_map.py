@@ -19,8 +19,9 @@ from umfrage.models import District
 from umfrage.teilnahme.district_map import draw_map, map_for
 
 # Page weight budget for the district page with all 104 Stadtteile (HTML only; CSS
-# and JS are separate, cached files).
-PAGE_BUDGET = 60_000
+# and JS are separate, cached files). 60 KB until the map printed the names that
+# fit (issue 10: about 5.6 KB of <text> labels); the page is about 16 KB gzipped.
+PAGE_BUDGET = 64_000
 
 
 def _hamburg() -> list[tuple[str, str, str | None, dict]]:
