@@ -74,9 +74,9 @@ RULE_TEXT = (
     "direkt, Anteile auf der Logit-Skala, mit den Freiheitsgraden des Sozialraums; "
     "die Kovarianz mit der Stadt ist berücksichtigt), der Unterschied nach der "
     "Korrektur für viele Vergleiche (Benjamini-Hochberg, höchstens 5 % falsche "
-    "Hinweise erwartet; für kleine Sozialräume strenger geprüft: Standardfehler "
-    "mal √(n/(n−1)), Freiheitsgrade nach der effektiven Fallzahl) bestehen "
-    "bleibt und das Intervall des Sozialraums den "
+    "Hinweise erwartet; der Test nimmt für den Sozialraum die Streuung der "
+    "Stadt an, wenn seine eigene kleiner ist) bestehen bleibt und das "
+    "Intervall des Sozialraums den "
     "Stadtwert nicht enthält. Bei 0 % oder 100 % und wenn alle Antworten gleich "
     "sind, wird nicht geprüft („nicht prüfbar“)."
 )
@@ -89,10 +89,12 @@ class Comparison:
     The flag rule (``flag``): a domain is higher (``+1``) or lower (``-1``) than
     the city only if (a) the ``1 - alpha`` interval of the difference, on the
     scale of the domain's own interval (identity for means, logit for shares) and
-    with the domain's degrees of freedom, excludes 0, (b) the p-value adjusted
-    across the tested domains of the indicator (``adjustment``) is below
-    ``alpha``, and (c) the domain's own published interval does not contain the
-    city value. Domains at 0 %/100 %, with a constant item, zero SE or no degrees
+    with the domain's degrees of freedom, excludes 0, (b) the p-value of
+    that t test with the SE widened to the variance the domain would have if it
+    were like the city, where that is larger (``p_flag``), adjusted across the
+    tested domains of the indicator (``adjustment``), is below ``alpha``, and
+    (c) the domain's own published interval does not contain the city value.
+    Domains at 0 %/100 %, with a constant item, zero SE or no degrees
     of freedom are not tested (``reason``).
 
     Attributes
@@ -119,13 +121,11 @@ class Comparison:
     p_value, p_adjusted
         Two-sided p-value of the t test and the adjusted p-value (as R's
         ``svycontrast`` and ``p.adjust``).
-    flag_df, p_flag, p_flag_adjusted
-        The stricter test the flag rests on: the SE times ``sqrt(n / (n - 1))``
-        (the domain's own small-sample factor, which the linearisation over the
-        whole sample leaves out) against t with ``flag_df = min(df, floor(n_eff) -
-        1)`` degrees of freedom, ``n_eff`` Kish's effective sample size of the
-        domain; and its adjusted p-value. Both are never smaller than
-        ``p_value``/``p_adjusted``.
+    p_flag, p_flag_adjusted
+        The test the flag rests on: as ``p_value`` but with the SE widened to
+        the variance the domain would have if it were like the city, where that
+        is larger than its own (:func:`_null_variance_ratio`), and its adjusted
+        p-value. Never smaller than ``p_value``/``p_adjusted``.
     flag
         ``+1`` higher, ``-1`` lower, ``0`` no difference shown; ``0`` also when
         not tested.
@@ -156,7 +156,6 @@ class Comparison:
     df: IntArray
     p_value: FloatArray
     p_adjusted: FloatArray
-    flag_df: IntArray
     p_flag: FloatArray
     p_flag_adjusted: FloatArray
     flag: IntArray
@@ -171,8 +170,7 @@ class Comparison:
     def to_frame(self) -> pd.DataFrame:
         """Columns ``district, n, estimate, domain_lower, domain_upper,
         total_estimate, difference, test_difference, se, ci_lower, ci_upper, df,
-        p_value, p_adjusted, flag_df, p_flag, p_flag_adjusted, flag, reason,
-        suppressed``."""
+        p_value, p_adjusted, p_flag, p_flag_adjusted, flag, reason, suppressed``."""
         total = np.full(len(self.district), self.total_estimate)
         total[np.asarray(self.suppressed)] = np.nan
         return pd.DataFrame(
@@ -191,7 +189,6 @@ class Comparison:
                 "df": np.asarray(self.df),
                 "p_value": np.asarray(self.p_value),
                 "p_adjusted": np.asarray(self.p_adjusted),
-                "flag_df": np.asarray(self.flag_df),
                 "p_flag": np.asarray(self.p_flag),
                 "p_flag_adjusted": np.asarray(self.p_flag_adjusted),
                 "flag": np.asarray(self.flag),
@@ -252,17 +249,41 @@ def _domain_range(
     return low, high
 
 
-def _effective_df(design: Design, valid: BoolArray, domains: Any) -> FloatArray:
-    """``floor(n_eff) - 1`` per domain, ``n_eff = (Σw)² / Σw²`` (Kish 1965) over
-    the domain's valid responses with the final weights."""
+def _null_variance_ratio(
+    design: Design,
+    y: FloatArray,
+    valid: BoolArray,
+    domains: Any,
+    estimate: FloatArray,
+    total: float,
+    logit: bool,
+) -> FloatArray:
+    """Per domain, the variance of its test difference if the domain were like the
+    city (the null hypothesis) over the variance from its own answers.
+
+    Means: the city's weighted variance of the item over the domain's. Shares on
+    the logit scale: ``p_d (1 - p_d) / (p (1 - p))`` (the score test's variance).
+    A domain whose own answers vary less than the city's (a high mean near the
+    top of a scale, say) would otherwise get a too small SE and a false flag.
+    """
+    if logit:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(
+                estimate * (1 - estimate) / (total * (1 - total)), dtype=np.float64
+            )
     keep = valid & (domains.codes >= 0)
     codes = domains.codes[keep]
-    weights = np.asarray(design.weights, dtype=np.float64)[keep]
-    total = np.bincount(codes, weights, minlength=domains.count)
-    squares = np.bincount(codes, weights * weights, minlength=domains.count)
+    w = np.asarray(design.weights, dtype=np.float64)[keep]
+    values = y[keep]
+    weight = np.bincount(codes, w, minlength=domains.count)
+    first = np.bincount(codes, w * values, minlength=domains.count)
+    second = np.bincount(codes, w * values * values, minlength=domains.count)
     with np.errstate(divide="ignore", invalid="ignore"):
-        n_eff = np.where(squares > 0, total * total / squares, 0.0)
-    return np.floor(n_eff + 1e-9) - 1.0
+        mean = first / weight
+        domain_var = second / weight - mean * mean
+        city_mean = w @ values / w.sum()
+        city_var = w @ (values - city_mean) ** 2 / w.sum()
+        return np.asarray(city_var / domain_var, dtype=np.float64)
 
 
 def compare_with_total(
@@ -314,6 +335,16 @@ def compare_with_total(
     Wretman 1992, ch. 10). The interval and t test use the domain's degrees of
     freedom, as the domain's own interval does. p-values are adjusted across the
     tested domains by Benjamini & Hochberg (1995) or Holm (1979).
+
+    The flag's test (``p_flag``) widens the SE where the domain's own answers
+    vary less than the city's: for a bounded item, a district whose mean lies
+    near the top of the scale also shows a small spread, so its own SE is too
+    small exactly when its mean is far from the city's, and the t test's far
+    tail (where Benjamini-Hochberg decides with 70 districts) is too light. Under
+    the null hypothesis the district is like the city and has the city's spread;
+    taking the larger of the two variances is the test under the null (as a
+    score test does) and never weaker than the plain t test.
+    ``benchmarks/findings_fdr.py`` measures the effect.
     """
     alpha = check_alpha(alpha)
     min_n = check_min_n(min_n)
@@ -397,16 +428,17 @@ def compare_with_total(
         ci_lower[tested] = test_diff[tested] - q[tested] * se[tested]
         ci_upper[tested] = test_diff[tested] + q[tested] * se[tested]
     p_adjusted = adjust_p_values(p_value, adjustment)
-    flag_df = np.minimum(domain_df, _effective_df(design, valid, domains))
     p_flag = np.full(count, np.nan)
-    strict = tested & (flag_df > 0)
-    if strict.any():
-        small = np.sqrt(n[strict] / np.maximum(n[strict] - 1.0, 1.0))
-        strict_t = test_diff[strict] / (se[strict] * small)
-        p_flag[strict] = 2 * stats.t.sf(np.abs(strict_t), flag_df[strict])
+    if tested.any():
+        null_ratio = _null_variance_ratio(
+            design, y, valid, domains, estimate, total, logit
+        )[tested]
+        widen = np.sqrt(np.maximum(np.nan_to_num(null_ratio, nan=1.0), 1.0))
+        flag_t = test_diff[tested] / (se[tested] * widen)
+        p_flag[tested] = 2 * stats.t.sf(np.abs(flag_t), domain_df[tested])
     p_flag_adjusted = adjust_p_values(p_flag, adjustment)
     flag = np.zeros(count, dtype=np.intp)
-    for index in np.flatnonzero(strict).tolist():
+    for index in np.flatnonzero(tested).tolist():
         d = int(index)
         excludes_zero = ci_lower[d] > 0 or ci_upper[d] < 0
         if not (excludes_zero and p_flag_adjusted[d] < alpha):
@@ -443,7 +475,6 @@ def compare_with_total(
         df=_readonly(domain_df.astype(np.intp)),
         p_value=blank(p_value),
         p_adjusted=blank(p_adjusted),
-        flag_df=_readonly(np.maximum(flag_df, 0).astype(np.intp)),
         p_flag=blank(p_flag),
         p_flag_adjusted=blank(p_flag_adjusted),
         flag=_readonly(flag),

@@ -515,7 +515,10 @@ class ResultRow:
     ``"higher"``, ``"lower"``, ``"same"`` (no difference shown by the rule of
     :func:`~auswertung.comparison.compare_with_total`) or ``"untested"`` (``note``
     says why, e.g. 0 %/100 %), ``None`` for the city row and suppressed cells.
-    ``p_adjusted`` is the p-value after the multiple-testing adjustment.
+    ``p_value`` and ``p_adjusted`` are those of the test the flag rests on
+    (``p_flag`` and ``p_flag_adjusted`` of
+    :class:`~auswertung.comparison.Comparison`), ``p_adjusted`` after the
+    multiple-testing adjustment.
     ``se`` and ``cv`` (``se / |estimate|``) give the precision; ``imprecise``
     rows (CV above the configured limit) are printed in parentheses. ``fixed``
     rows hold a register value set by the weighting (``comparison``

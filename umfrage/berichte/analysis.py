@@ -1275,8 +1275,9 @@ def indicator_table(
         if code is not None and not suppressed and code in compared.index:
             other = compared.loc[code]
             difference = float(other["difference"])
-            p_value = float(other["p_value"])
-            p_adjusted = float(other["p_adjusted"])
+            # the test the flag rests on (stricter than the plain t test)
+            p_value = float(other["p_flag"])
+            p_adjusted = float(other["p_flag_adjusted"])
             flag = int(other["flag"])
             if other["reason"]:
                 verdict = "untested"
