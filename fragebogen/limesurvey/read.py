@@ -310,6 +310,26 @@ class _Reader:
             )
         return result
 
+    def subquestion_relevance(self, row: dict[str, str]) -> None:
+        """Conditions on single subquestions (or answer columns): Umfrage shows
+        every option and matrix item of a question, so each is named."""
+        seen: set[str] = set()
+        for sub in self.children.get(row["qid"], []):
+            relevance = (sub.get("relevance") or "").strip()
+            if relevance in ("", "1") or sub["qid"] in seen:
+                continue
+            seen.add(sub["qid"])
+            self.notice(
+                "subquestion_relevance",
+                row,
+                "relevance",
+                f"Die Bedingung {relevance[:200]!r} der Teilfrage "
+                f"{sub.get('title', '')!r} kennt Umfrage nicht (Bedingungen gelten "
+                "für ganze Fragen); die Teilfrage wird immer gezeigt, die Bedingung "
+                "wird",
+                "skipped",
+            )
+
     def question(self, row: dict[str, str]) -> list[Question]:
         kind = row.get("type", "")
         code = row.get("title", "")
@@ -348,6 +368,7 @@ class _Reader:
                 "übersetzt; sie werden",
                 "skipped",
             )
+        self.subquestion_relevance(row)
         if row.get("preg"):
             self.notice(
                 "unsupported_attribute",

@@ -302,6 +302,28 @@ def test_numeric_subquestion_codes_in_relevance() -> None:
     assert not evaluate_bool(why.relevant, other)
 
 
+def test_conditions_on_subquestions_are_named() -> None:
+    data = lss(
+        ["en"],
+        groups=GROUP,
+        questions=[
+            q(1, "Offers", "M"),
+            q(11, "SQ1", "T", parent="1", order="1"),
+            q(12, "SQ2", "T", parent="1", order="2", relevance="Age.NAOK > 3"),
+            q(2, "Age", "N"),
+        ],
+    )
+    result = import_lss(data)
+    offers = next(result.questionnaire.questions())
+    assert len(offers.options) == 2  # the option is kept, shown always
+    [named] = [n for n in result.notices if n.code == "subquestion_relevance"]
+    assert named.params["name"] == "Offers"
+    assert named.params["column"] == "relevance"
+    assert "'SQ2'" in named.message
+    assert "Age.NAOK > 3" in named.message
+    assert named.message.endswith("übersprungen.")
+
+
 def test_colliding_answer_codes_are_kept_and_named() -> None:
     data = lss(
         ["en"],

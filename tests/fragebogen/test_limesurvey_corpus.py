@@ -3,7 +3,8 @@
 The surveys (``tests/data/surveys/*.lss`` of github.com/LimeSurvey/LimeSurvey) are
 read from a local folder named by ``LIMESURVEY_SURVEYS``; they are never committed.
 Without the folder the test is skipped. At least 80 % must import, none may crash the
-importer, every question that is not imported is named in a notice, and the importer
+importer, every question that is not imported (and every condition on a
+subquestion, which Umfrage does not have) is named in a notice, and the importer
 never makes names or option values that our own validation rejects (:data:`OURS`).
 """
 
@@ -34,6 +35,22 @@ def _question_codes(data: bytes) -> set[str]:
         if (row.findtext("parent_qid") or "0").strip() == "0":
             codes.add((row.findtext("title") or "").strip())
     return codes
+
+
+def _conditional_subquestion_parents(data: bytes) -> set[str]:
+    """Codes of the questions with a subquestion that has its own relevance."""
+    root = fromstring(data, forbid_dtd=True)
+    titles, parents = {}, set()
+    for table in ("questions", "subquestions"):
+        for row in root.iterfind(f"{table}/rows/row"):
+            parent = (row.findtext("parent_qid") or "0").strip()
+            if parent == "0":
+                titles[(row.findtext("qid") or "").strip()] = (
+                    row.findtext("title") or ""
+                ).strip()
+            elif (row.findtext("relevance") or "").strip() not in ("", "1"):
+                parents.add(parent)
+    return {titles[qid] for qid in parents if qid in titles}
 
 
 def test_limesurvey_test_surveys_import() -> None:
@@ -69,6 +86,15 @@ def test_limesurvey_test_surveys_import() -> None:
                 and not any(field.startswith(f"{name}_") for field in ours)
             ):
                 unnamed.append(f"{path.name}: {code}")
+        sub_named = {
+            str(n.params.get("name"))
+            for n in result.notices
+            if n.code == "subquestion_relevance"
+        }
+        unnamed.extend(
+            f"{path.name}: relevance of a subquestion of {code}"
+            for code in _conditional_subquestion_parents(data) - sub_named
+        )
     print(f"LimeSurvey: {len(files)} files, {imported} imported, {crashes=}")
     print(f"refused: {refused}", f"lost without a notice: {unnamed}", sep="\n")
     assert crashes == []

@@ -86,6 +86,15 @@ NOTICE_TITLES = {
     "dual_scale": _l("Zweite Skala nicht unterstützt"),
     "matrix_by_column": _l("Matrix nach Spalten"),
     "conditions_not_translated": _l("Bedingungen nicht übersetzt"),
+    "subquestion_relevance": _l("Bedingung einer Teilfrage"),
+    "duplicate_question_code": _l("Doppelter Fragecode"),
+    "option_code_changed": _l("Antwortcode geändert"),
+    "question_without_group": _l("Frage ohne Gruppe"),
+    "text_expression": _l("Ausdruck im Text"),
+    "invalid_flag": _l("Ungültige Angabe"),
+    "not_a_number": _l("Keine Zahl"),
+    "extra_settings_row": _l("Weitere Einstellungszeile"),
+    "unknown_question_type": _l("Unbekannter Fragetyp"),
 }
 
 
