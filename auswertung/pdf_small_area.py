@@ -24,7 +24,13 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
     Table,
 )
 
-from auswertung.export import IndicatorTable, format_ci, format_estimate, format_number
+from auswertung.export import (
+    IndicatorTable,
+    format_ci,
+    format_estimate,
+    format_number,
+    n_text,
+)
 from auswertung.small_area import FayHerriot
 
 __all__ = [
@@ -55,6 +61,16 @@ class ModelRow:
     kind: str
     gamma: float
     direct_suppressed: bool
+    n_shown: str = ""  # the published n, as the direct table prints it
+
+    @property
+    def kind_text(self) -> str:
+        """The kind as reports name it (German)."""
+        if self.kind != "synthetic":
+            return KIND_LABELS.get(self.kind, self.kind)
+        if self.n > 0:
+            return "synthetisch (direkter Wert nicht ausgewiesen)"
+        return "synthetisch (keine Antworten)"
 
 
 @dataclass(frozen=True)
@@ -81,7 +97,8 @@ def method_text(method: str, covariates: Sequence[str], alpha: float = 0.05) -> 
         f"Fay–Herriot-Modell ({_METHODS.get(method, method)}) mit den Kovariaten "
         f"{', '.join(covariates)} aus der Bevölkerungsstatistik; {confidence}-%-"
         "Intervall: Modellschätzung ± 1,96 · √MSE. Sozialräume ohne Antworten "
-        "erhalten die synthetische Schätzung aus den Kovariaten."
+        "oder ohne ausgewiesenen direkten Wert erhalten die synthetische Schätzung "
+        "aus den Kovariaten; ihre Antworten gehen nicht in das Modell ein."
     )
 
 
@@ -90,8 +107,10 @@ def model_table(
     direct: IndicatorTable,
     names: Mapping[str, str],
     covariates: Sequence[str],
+    min_n: int,
 ) -> ModelTable:
-    """Combine a fitted model with the direct table of the same indicator."""
+    """Combine a fitted model with the direct table of the same indicator; n is
+    published as the direct table publishes it (``"< 5"``, ``"."``)."""
     rows = []
     for position, code in enumerate(fit.area):
         direct_row = direct.row_of(str(code))
@@ -106,6 +125,7 @@ def model_table(
                 kind=fit.kind[position],
                 gamma=float(fit.gamma[position]),
                 direct_suppressed=direct_row is None or direct_row.suppressed,
+                n_shown="0" if direct_row is None else n_text(direct_row, min_n),
             )
         )
     return ModelTable(
@@ -150,9 +170,11 @@ def city_section(
             f"den Antworten: Für jeden {term} wird der direkte Wert mit einer "
             "Vorhersage aus der Bevölkerungsstatistik kombiniert, je nach seiner "
             "Genauigkeit (EBLUP). Sie stehen deshalb getrennt von den direkten "
-            f"Ergebnissen. Für {term}e mit weniger als {min_n} Antworten wird der "
-            "Modellwert gezeigt, weil er nicht die Antworten dieser Familien "
-            "wiedergibt; ihr direkter Wert bleibt unterdrückt („.“).",
+            f"Ergebnissen. {term}e, deren direkter Wert nicht ausgewiesen wird "
+            f"(weniger als {min_n} Antworten oder zum Schutz anderer Werte), "
+            "erhalten die synthetische Schätzung aus der Bevölkerungsstatistik: "
+            "ihre Antworten gehen weder in das Modell noch in den Wert ein; ihr "
+            "direkter Wert bleibt unterdrückt („.“).",
             styles["small"],
         ),
     ]
@@ -165,16 +187,13 @@ def city_section(
         data: list[list[Any]] = [header]
         for row in model.rows:
             value, interval = _value(row, model.statistic)
-            kind = KIND_LABELS.get(row.kind, row.kind)
-            if row.direct_suppressed and row.kind == "eblup":
-                kind += f"; n < {min_n}, direkt nicht ausgewiesen"
             data.append(
                 [
                     f"{row.name} ({row.code})",
-                    format_number(row.n, 0),
+                    row.n_shown,
                     value,
                     interval,
-                    kind,
+                    row.kind_text,
                 ]
             )
         widths = [150, 28, 78, 112, width - 368]
@@ -219,10 +238,10 @@ def profile_section(
         data.append(
             [
                 pdf._p(f"{model.question} – {model.label}", styles["cell"]),
-                format_number(row.n, 0),
+                row.n_shown,
                 value,
                 interval,
-                KIND_LABELS.get(row.kind, row.kind),
+                pdf._p(row.kind_text, styles["cell"]),
             ]
         )
     methods = sorted({m.method for m, _row in present})
@@ -232,9 +251,10 @@ def profile_section(
         pdf._p(
             "Modellschätzung, kein direkter Schätzwert: der Wert des Sozialraums "
             "kombiniert seine Antworten mit einer Vorhersage aus der "
-            "Bevölkerungsstatistik. Bei weniger als "
-            f"{min_n} Antworten wird nur der Modellwert gezeigt, weil er nicht die "
-            "Antworten dieser Familien wiedergibt. Methode: " + " ".join(methods),
+            "Bevölkerungsstatistik. Ist der direkte Wert nicht ausgewiesen "
+            f"(weniger als {min_n} Antworten oder zum Schutz anderer Werte), steht "
+            "hier die synthetische Schätzung, in die die Antworten nicht eingehen. "
+            "Methode: " + " ".join(methods),
             styles["tiny"],
         ),
         Spacer(1, 3),

@@ -19,7 +19,7 @@ where the variance of ``asin √p̂`` is ``deff / (4 n)`` whatever ``p`` is
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable
 from typing import Literal
 
 import numpy as np
@@ -66,7 +66,10 @@ def _pooled(values: FloatArray, n: FloatArray) -> float:
 
 
 def direct_inputs(
-    estimate: Estimate, *, variance: VarianceChoice = "smoothed"
+    estimate: Estimate,
+    *,
+    variance: VarianceChoice = "smoothed",
+    withheld: Collection[Hashable] = (),
 ) -> pd.DataFrame:
     """Return the model inputs per district of a direct estimate.
 
@@ -79,6 +82,10 @@ def direct_inputs(
         ``"smoothed"`` (default): ``ψ_d = K / n_d`` with ``K`` the n-weighted mean
         of ``n_d · se_d²`` (means) or ``deff̄ / (4 n_d)`` (shares, arcsine scale).
         ``"direct"``: ``se_d²`` (means) or ``deff_d / (4 n_d)`` (shares).
+    withheld
+        Districts whose direct values are not published (suppressed by the
+        disclosure rules): left out like districts without respondents, also from
+        the pooled variance, so no model output depends on their answers.
 
     Returns
     -------
@@ -97,7 +104,10 @@ def direct_inputs(
         raise ModelError(
             "invalid_parameter", place="variance", parameter="variance", value=variance
         )
-    rows = [i for i, d in enumerate(estimate.district) if d is not None]
+    hidden = set(withheld)
+    rows = [
+        i for i, d in enumerate(estimate.district) if d is not None and d not in hidden
+    ]
     district = [estimate.district[i] for i in rows]
     n = np.asarray(estimate.n, dtype=np.float64)[rows]
     direct = np.asarray(estimate.estimate, dtype=np.float64)[rows]
@@ -138,6 +148,7 @@ def model_estimate(
     variance: VarianceChoice = "smoothed",
     alpha: float | None = None,
     skip_unknown: bool = False,
+    withheld: Collection[Hashable] = (),
 ) -> FayHerriot:
     """Fit a Fay–Herriot model to a direct district estimate.
 
@@ -156,13 +167,18 @@ def model_estimate(
     skip_unknown
         Leave out districts with respondents but no covariate row instead of
         raising (they get no model value).
+    withheld
+        Districts whose direct values are not published: they enter neither the
+        fit nor their own value and get the synthetic estimate (see
+        :func:`direct_inputs`), so their direct value cannot be recovered from
+        any model output.
 
     Returns
     -------
     FayHerriot
         On the original scale, one area per row of ``covariates``.
     """
-    inputs = direct_inputs(estimate, variance=variance)
+    inputs = direct_inputs(estimate, variance=variance, withheld=withheld)
     index: dict[Hashable, int] = {d: i for i, d in enumerate(covariates.index)}
     if skip_unknown:
         inputs = inputs[inputs["district"].isin(list(index))]

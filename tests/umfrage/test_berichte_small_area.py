@@ -3,9 +3,11 @@ see the diagnostics, enable, find labelled model values in findings and PDFs."""
 
 from __future__ import annotations
 
+import html as html_module
 import io
 import re
 
+import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -13,9 +15,9 @@ from pypdf import PdfReader
 
 from tests.conftest import csrf_token, login
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
-from umfrage.berichte import small_area
+from umfrage.berichte import services, small_area
 from umfrage.extensions import db
-from umfrage.models import AuditLog, District, SmallAreaSetup, Survey
+from umfrage.models import AuditLog, District, Response, SmallAreaSetup, Survey
 
 KEY = "mean:zufriedenheit_kultur"
 PAGE = f"/berichte/1/modell?indikator={KEY}"
@@ -25,7 +27,7 @@ SINGLE = "share:family_type:single_parent"
 @pytest.fixture
 def analyst(app: Flask, client: FlaskClient) -> FlaskClient:
     add_staff(app)
-    add_demo(app, responses=160)
+    add_demo(app, responses=500)  # enough districts with published values
     assert login(client, "auswertung", PASSWORD).status_code == 302
     return client
 
@@ -170,3 +172,64 @@ def test_routes_need_the_analyst_role(app: Flask, client: FlaskClient) -> None:
     )
     resp = analyst.post(f"/berichte/1/modell/verwenden?indikator={KEY}", data={})
     assert resp.status_code == 400
+
+
+def _model_rows(client: FlaskClient) -> list[list[str]]:
+    html = client.get(f"/berichte/1/ergebnisse?indikator={KEY}").get_data(as_text=True)
+    table = html.split('id="model-table"')[1].split("</table>")[0]
+    return [
+        [
+            html_module.unescape(_text(cell)).strip()
+            for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
+    ]
+
+
+def test_suppressed_districts_answers_reach_no_model_value(
+    app: Flask, analyst: FlaskClient
+) -> None:
+    """A district whose direct value is not published gets the synthetic
+    estimate, and its answers change no model value at all (else its direct
+    value could be recovered from EBLUP, gamma and the covariates)."""
+    _post(analyst, PAGE, {"covariates": [SINGLE], "method": "reml"})
+    _post(analyst, f"/berichte/1/modell/verwenden?indikator={KEY}", {})
+    rows = {row[0]: row for row in _model_rows(analyst)}
+    with app.app_context():
+        survey = db.session.get(Survey, 1)
+        definition = next(d for d in services.indicators(survey) if d.key == KEY)
+        setup = small_area.setups(survey)[KEY]
+        state = services.weighting_state(survey)
+        direct = services.findings(state, [definition])[0]
+        withheld = small_area.withheld_districts(direct)
+        small = [r.code for r in direct.districts if 0 < r.n < 5]
+        assert len(small) >= 3
+        assert set(small) <= set(withheld)
+        for code in small:
+            assert rows[code][2] == "< 5"
+            assert rows[code][5] == "synthetisch (direkter Wert nicht ausgewiesen)"
+        first = small_area.fit_model(survey, state, definition, setup, direct)
+
+        def change(codes: set[str]) -> None:
+            for response in db.session.execute(db.select(Response)).scalars():
+                old = response.answers.get("zufriedenheit_kultur")
+                if old is not None and response.answers.get("sozialraum") in codes:
+                    response.answers = {
+                        **response.answers,
+                        "zufriedenheit_kultur": 1 if int(old) > 3 else 5,
+                    }
+            db.session.commit()
+
+        # the withheld districts' answers turned upside down: every model value,
+        # MSE and gamma stays exactly as it was
+        change(set(withheld))
+        state = services.weighting_state(survey)
+        second = small_area.fit_model(survey, state, definition, setup, direct)
+        for field in ("estimate", "mse", "gamma"):
+            np.testing.assert_array_equal(getattr(second, field), getattr(first, field))
+        # the published districts' answers do count
+        published = {r.code for r in direct.districts if not r.suppressed and r.n}
+        change({sorted(published)[0]})
+        state = services.weighting_state(survey)
+        third = small_area.fit_model(survey, state, definition, setup, direct)
+        assert not np.array_equal(third.estimate, first.estimate)

@@ -21,7 +21,7 @@ def test_analyst_enables_a_model_and_sees_it_labelled(
     app: Flask, live_server: str, browser_page: Any, tmp_path: Path
 ) -> None:
     add_staff(app)
-    add_demo(app, responses=80)
+    add_demo(app, responses=500)  # enough districts with published values
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server}/anmelden")

@@ -169,13 +169,27 @@ def set_enabled(
 
 
 # ---------------------------------------------------------------------- fitting
+def withheld_districts(direct: IndicatorTable) -> list[str]:
+    """Districts whose direct value the indicator's table does not publish
+    (fewer respondents than the minimum, dominance or secondary suppression):
+    the model leaves them out, so no model value gives their answers away."""
+    return [row.code for row in direct.districts if row.suppressed and row.code]
+
+
 def fit_model(
     survey: Survey,
     state: WeightingState,
     definition: IndicatorDef,
     setup: SmallAreaSetup,
+    direct_table: IndicatorTable | None = None,
 ) -> FayHerriot:
-    """Fit the set-up's model; :class:`SetupError` with the German reason if not."""
+    """Fit the set-up's model; :class:`SetupError` with the German reason if not.
+
+    ``direct_table`` is the indicator's published table (computed if not given):
+    districts it suppresses get the synthetic estimate and do not enter the fit.
+    """
+    if direct_table is None:
+        direct_table = findings(state, [definition])[0]
     design = state.weighted.design
     if design is None or definition.column not in design.data.columns:
         raise SetupError([("model", "Für diesen Indikator gibt es keine Antworten.")])
@@ -202,6 +216,7 @@ def fit_model(
             covariates,
             method=setup.method,  # type: ignore[arg-type]
             skip_unknown=True,
+            withheld=withheld_districts(direct_table),
         )
     except AnalysisError as error:
         raise SetupError(
@@ -243,11 +258,11 @@ def diagnostics(
     definition: IndicatorDef,
     setup: SmallAreaSetup,
 ) -> Diagnostics:
-    fit = fit_model(survey, state, definition, setup)
     direct = findings(state, [definition])[0]
+    fit = fit_model(survey, state, definition, setup, direct)
     names = {d.code: d.name for d in state.data.districts}
     labels = list(covariate_frame(survey, setup.covariates).columns)
-    table = model_table(fit, direct, names, labels)
+    table = model_table(fit, direct, names, labels, min_n())
     gain = fit.gain
     rows = tuple(
         DiagnosticRow(
@@ -290,11 +305,11 @@ def enabled_models(
         if setup is None or direct is None:
             continue
         try:
-            fit = fit_model(survey, state, definition, setup)
+            fit = fit_model(survey, state, definition, setup, direct)
         except SetupError:
             continue
         labels = list(covariate_frame(survey, setup.covariates).columns)
-        result.append(model_table(fit, direct, names, labels))
+        result.append(model_table(fit, direct, names, labels, min_n()))
     return result
 
 
@@ -328,12 +343,12 @@ def findings_model(
     if setup is None or not setup.enabled:
         return FindingsModel(setup, None, None)
     try:
-        fit = fit_model(survey, state, definition, setup)
+        fit = fit_model(survey, state, definition, setup, direct)
     except SetupError as error:
         return FindingsModel(setup, None, "; ".join(m for _f, m in error.problems))
     names = {d.code: d.name for d in state.data.districts}
     labels = list(covariate_frame(survey, setup.covariates).columns)
-    return FindingsModel(setup, model_table(fit, direct, names, labels), None)
+    return FindingsModel(setup, model_table(fit, direct, names, labels, min_n()), None)
 
 
 def report_note(models: Sequence[ModelTable]) -> str | None:
@@ -343,9 +358,10 @@ def report_note(models: Sequence[ModelTable]) -> str | None:
     return (
         f"Für {len(models)} Merkmal(e) stehen zusätzlich Modellschätzungen "
         "(Fay–Herriot) in eigenen, als „Modellschätzung“ gekennzeichneten Tabellen. "
-        f"Sozialräume mit weniger als {min_n()} Antworten erhalten dort einen "
-        "Modellwert, weil er nicht die Antworten dieser Familien wiedergibt; ihr "
-        "direkter Wert bleibt unterdrückt."
+        "Sozialräume, deren direkter Wert nicht ausgewiesen wird (weniger als "
+        f"{min_n()} Antworten oder zum Schutz anderer Werte), erhalten dort die "
+        "synthetische Schätzung, in die ihre Antworten nicht eingehen; ihr direkter "
+        "Wert bleibt unterdrückt."
     )
 
 
