@@ -193,10 +193,10 @@ def city_section(
                     row.n_shown,
                     value,
                     interval,
-                    row.kind_text,
+                    pdf._p(row.kind_text, styles["tiny"]),
                 ]
             )
-        widths = [150, 28, 78, 112, width - 368]
+        widths = [130, 26, 82, 100, width - 338]
         story.append(
             Table(
                 data,
@@ -241,7 +241,7 @@ def profile_section(
                 row.n_shown,
                 value,
                 interval,
-                pdf._p(row.kind_text, styles["cell"]),
+                pdf._p(row.kind_text, styles["tiny"]),
             ]
         )
     methods = sorted({m.method for m, _row in present})
@@ -260,7 +260,7 @@ def profile_section(
         Spacer(1, 3),
         Table(
             data,
-            colWidths=[width - 262, 28, 76, 106, 52],
+            colWidths=[width - 302, 26, 78, 100, 98],
             repeatRows=1,
             style=pdf._table_style([("ALIGN", (4, 0), (4, -1), "LEFT")]),
         ),
