@@ -109,6 +109,10 @@ class DefaultConfig:
     YAML_MAX_NODES = 20_000
     # Error pages of imports list at most this many problems (and say how many).
     MAX_SHOWN_PROBLEMS = 20
+    # XLSForm and LimeSurvey uploads are read in a child process with this budget
+    # (CPU and wall-clock seconds, address space); see fragebogen/isolated.py.
+    IMPORT_MAX_SECONDS = 60
+    IMPORT_MAX_MEMORY_MB = 1024
     # District layers (admin, issue 6) -------------------------------------------
     # Where uploaded districts may lie after reprojection to WGS84 (west, south,
     # east, north in degrees): Germany with a margin. Catches a wrong or swapped

@@ -12,10 +12,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from fragebogen.model import QuestionType
 from fragebogen.yaml_format import from_data
 from tests.conftest import csrf_token, login
+from tests.fragebogen.test_isolated import slow_workbook
 from tests.fragebogen.test_xlsform import workbook
 from tests.umfrage.helpers import PASSWORD, add_staff
 from umfrage.extensions import db
@@ -57,10 +60,15 @@ def _client(app: Flask, username: str) -> FlaskClient:
 
 def _upload(client: FlaskClient, filename: str, content: bytes) -> Any:
     token = csrf_token(client.get(UPLOAD).get_data(as_text=True))
+    # encoded in memory: the test client would spool a large body to a temporary
+    # file that it never closes
+    boundary, body = encode_multipart(
+        {"csrf_token": token, "file": FileStorage(io.BytesIO(content), filename)}
+    )
     return client.post(
         UPLOAD,
-        data={"csrf_token": token, "file": (io.BytesIO(content), filename)},
-        content_type="multipart/form-data",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
 
 
@@ -173,3 +181,21 @@ def test_limesurvey_export_in_two_steps(staffed: Flask) -> None:
         questionnaire = from_data(row.versions[0].definition)
     assert questionnaire.languages == ("de", "en")
     assert "rang" not in {q.name.lower() for q in questionnaire.questions()}
+
+
+def test_upload_over_the_time_budget_is_refused_and_changes_nothing(
+    staffed: Flask,
+) -> None:
+    staffed.config["IMPORT_MAX_SECONDS"] = 1
+    designer = _client(staffed, "gestaltung")
+    resp = _upload(designer, "gross.xlsx", slow_workbook())
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "nicht in 1 Sekunden lesen" in html
+    assert "Traceback" not in html
+    assert _count(staffed) == 0
+    # the budget is the config's: the same file within its default is read
+    staffed.config["IMPORT_MAX_SECONDS"] = 60
+    small = _upload(designer, "klein.xlsx", slow_workbook(rows=20, columns=2))
+    assert small.status_code == 200
+    assert "Zeile" in small.get_data(as_text=True)  # the report of its notices

@@ -3,7 +3,9 @@
 The uploaded file travels between the steps inside the confirm form, compressed and
 signed with the app's secret key (no server-side state, so any web host can take the
 confirmation). Each step reads the file again within the limits of
-:mod:`fragebogen.xlsform.sheets`, so nothing in the form is trusted.
+:mod:`fragebogen.xlsform.sheets`, so nothing in the form is trusted, and in a child
+process with a hard time and memory budget (:mod:`fragebogen.isolated`,
+``IMPORT_MAX_SECONDS``, ``IMPORT_MAX_MEMORY_MB``).
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, Optional, Regexp
 
 from fragebogen.errors import Problem
-from fragebogen.limesurvey import import_lss
-from fragebogen.xlsform import ImportResult, import_xlsform
+from fragebogen.isolated import ImportLimits, IsolatedImportError, import_file
+from fragebogen.xlsform import ImportResult
 from fragebogen.xlsform.sheets import MAX_FILE_BYTES
 
 from .services import DesignError, QuestionnaireRow, _new_row
@@ -144,15 +146,48 @@ def read_upload(
     """Read an XLSForm upload; DefinitionError when it cannot be read at all."""
     if not content:
         raise DesignError(_("Die Datei ist leer."))
-    if filename.lower().endswith(".lss"):
-        result = import_lss(content)
-    else:
-        result = import_xlsform(
+    limits = ImportLimits(
+        seconds=float(current_app.config["IMPORT_MAX_SECONDS"]),
+        memory_bytes=int(current_app.config["IMPORT_MAX_MEMORY_MB"]) * 1024 * 1024,
+    )
+    try:
+        result: ImportResult = import_file(
+            "lss" if filename.lower().endswith(".lss") else "xlsform",
             content,
             filename=filename,
             languages=languages or {},
             default_language=default_language,
+            limits=limits,
         )
+    except IsolatedImportError as error:
+        current_app.logger.warning(
+            "import of %r stopped: %s", filename[:100], error.reason
+        )
+        if error.reason == "time":
+            raise DesignError(
+                _(
+                    "Die Datei ließ sich nicht in %(seconds)d Sekunden lesen und "
+                    "wurde nicht übernommen. Ist sie sehr groß? Teilen Sie sie auf "
+                    "oder entfernen Sie nicht benötigte Blätter und Zeilen.",
+                    seconds=int(limits.seconds),
+                )
+            ) from None
+        if error.reason == "memory":
+            raise DesignError(
+                _(
+                    "Die Datei braucht zum Lesen mehr als %(mb)d MB Speicher und "
+                    "wurde nicht übernommen. Entfernen Sie nicht benötigte Blätter, "
+                    "Zeilen und Bilder.",
+                    mb=limits.memory_bytes // (1024 * 1024),
+                )
+            ) from None
+        raise DesignError(
+            _(
+                "Die Datei ließ sich nicht lesen und wurde nicht übernommen. Bitte "
+                "prüfen Sie, ob sie ein XLSForm (xlsx, xls, csv) oder ein "
+                "LimeSurvey-Export (lss) ist."
+            )
+        ) from None
     if unknown is None:
         unknown = result.unknown_languages
     return ImportReport(filename, result, pack(filename, content, unknown))

@@ -119,14 +119,16 @@ def import_questionnaire() -> Any:
     if form.validate_on_submit():
         upload = form.file.data
         filename = upload.filename or ""
+        with upload.stream:  # a large upload is a temporary file: closed here
+            content = upload.read()
         try:
             if filename.lower().endswith(imports.XLSFORM_SUFFIXES):
-                report = imports.read_upload(filename, upload.read())
+                report = imports.read_upload(filename, content)
                 if report.result.notices:
                     return _import_report(report)
                 row = imports.create_questionnaire(_actor(), report)
             else:
-                row = services.import_questionnaire(_actor(), filename, upload.read())
+                row = services.import_questionnaire(_actor(), filename, content)
         except DefinitionError as error:
             problems = error.problems
             message = _(
@@ -752,6 +754,13 @@ def confirm_import() -> Any:
             message=_(
                 "Die Datei wurde nicht übernommen: %(n)d Fehler.", n=len(error.problems)
             ),
+        ), 422
+    except services.DesignError as error:
+        return render_template(
+            "gestaltung/import_questionnaire.html",
+            form=forms.ImportForm(formdata=None),
+            problems=[],
+            message=error.message,
         ), 422
     if not valid:
         return _import_report(report, form, unknown, 422)
