@@ -478,7 +478,8 @@ class _Reader:
                 "split_subquestions",
                 row,
                 "type",
-                "Die Teilfragen werden als einzelne Fragen",
+                "Umfrage kennt keine Fragen mit mehreren Zahl- oder Textfeldern; "
+                "jede Teilfrage wird eine eigene Frage. Die Frage wird",
                 "changed",
             )
             questions = []
