@@ -275,12 +275,13 @@ def _null_variance_ratio(
     codes = domains.codes[keep]
     w = np.asarray(design.weights, dtype=np.float64)[keep]
     values = y[keep]
+    # the domain estimate is the domain's weighted mean: spread around it
     weight = np.bincount(codes, w, minlength=domains.count)
-    first = np.bincount(codes, w * values, minlength=domains.count)
-    second = np.bincount(codes, w * values * values, minlength=domains.count)
+    spread = np.bincount(
+        codes, w * (values - estimate[codes]) ** 2, minlength=domains.count
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = first / weight
-        domain_var = second / weight - mean * mean
+        domain_var = spread / weight
         city_mean = w @ values / w.sum()
         city_var = w @ (values - city_mean) ** 2 / w.sum()
         return np.asarray(city_var / domain_var, dtype=np.float64)
