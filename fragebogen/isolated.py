@@ -29,6 +29,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fragebogen.errors import DefinitionError, Problem
+from fragebogen.limesurvey import import_lss
+from fragebogen.xlsform import ImportResult, import_xlsform
+from fragebogen.yaml_format import from_data, to_data
 
 __all__ = ["ImportLimits", "IsolatedImportError", "import_file"]
 
@@ -66,7 +69,7 @@ def import_file(
     languages: Mapping[str, str] | None = None,
     default_language: str | None = None,
     limits: ImportLimits | None = None,
-) -> Any:
+) -> ImportResult:
     """:func:`~fragebogen.xlsform.import_xlsform` (``kind="xlsform"``) or
     :func:`~fragebogen.limesurvey.import_lss` (``"lss"``) in a child process.
 
@@ -74,9 +77,6 @@ def import_file(
     :class:`~fragebogen.errors.DefinitionError` as the import does, and
     :class:`IsolatedImportError` when the budget is exceeded or the child fails.
     """
-    from fragebogen.xlsform import ImportResult
-    from fragebogen.yaml_format import from_data
-
     limits = limits or ImportLimits()
     header = {
         "kind": kind,
@@ -204,9 +204,4 @@ def _main() -> int:
 
 
 if __name__ == "__main__":
-    # the parsers are loaded before the limits are set
-    from fragebogen.limesurvey import import_lss
-    from fragebogen.xlsform import import_xlsform
-    from fragebogen.yaml_format import to_data
-
-    sys.exit(_main())
+    sys.exit(_main())  # the parsers above are loaded before the limits are set

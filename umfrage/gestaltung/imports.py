@@ -151,7 +151,7 @@ def read_upload(
         memory_bytes=int(current_app.config["IMPORT_MAX_MEMORY_MB"]) * 1024 * 1024,
     )
     try:
-        result: ImportResult = import_file(
+        result = import_file(
             "lss" if filename.lower().endswith(".lss") else "xlsform",
             content,
             filename=filename,
