@@ -166,6 +166,26 @@ CHROMIUM_ARGS = [
 ]
 
 
+def buffered(app: Any) -> Any:
+    """The WSGI app with each response read whole and closed before it is sent.
+
+    Werkzeug's development server closes a response (and the file behind a static
+    one) only after draining the socket; when the browser resets the connection the
+    drain raises and the close is skipped, so the file is left to the garbage
+    collector, whose ResourceWarning then fails whichever test runs at that moment.
+    """
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app served on a free loopback port in a thread; yields its base URL."""
@@ -175,7 +195,7 @@ def live_server(app: Flask) -> Iterator[str]:
 
     # The socket listens once make_server returns: requests made before the thread
     # runs wait in the backlog, so no sleep or polling is needed for readiness.
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
