@@ -475,7 +475,7 @@ def from_data(data: Mapping[str, Any]) -> Questionnaire:
     Checks the structure (keys, types) and raises
     :class:`~fragebogen.errors.DefinitionError` with all problems found; the meaning
     (names, references, translations) is checked by
-    :func:`fragebogen.validation.check_definition`.
+    :func:`fragebogen.definition.check_definition`.
     """
     reader = _Reader()
     questionnaire = reader.questionnaire(data)
@@ -567,7 +567,7 @@ def load_yaml(text: str | bytes, limits: YamlLimits | None = None) -> Questionna
     its place (``pages[2].questions[0].relevant``). A file beyond ``limits`` (size,
     nesting depth, node count, aliases) is refused before it is loaded.
     """
-    from fragebogen.validation import check_definition
+    from fragebogen.definition import check_definition
 
     if isinstance(text, bytes):
         try:

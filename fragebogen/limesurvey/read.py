@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from xml.etree.ElementTree import Element
 
+from fragebogen.definition import validate_definition
 from fragebogen.errors import Problem
 from fragebogen.expressionscript import translate
 from fragebogen.limesurvey.document import refuse, survey_document
@@ -41,7 +42,6 @@ from fragebogen.model import (
     QuestionType,
     Text,
 )
-from fragebogen.validation import validate_definition
 from fragebogen.xlsform.read import ImportResult
 
 __all__ = ["import_lss"]

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fragebogen.definition import APPEARANCES
 from fragebogen.model import (
     NAME_PATTERN,
     MatrixItem,
@@ -17,7 +18,6 @@ from fragebogen.model import (
     QuestionType,
     Text,
 )
-from fragebogen.validation import APPEARANCES
 from fragebogen.xlsform.choices import FALSE, TRUE, read_choices
 from fragebogen.xlsform.columns import Column, TypeSpec, ascii_name, column_of
 from fragebogen.xlsform.notices import Notices

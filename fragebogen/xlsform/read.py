@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
 
+from fragebogen.definition import validate_definition
 from fragebogen.errors import DefinitionError, Problem
 from fragebogen.model import Questionnaire, Text
-from fragebogen.validation import validate_definition
 from fragebogen.xlsform.languages import guess_language, language_code
 from fragebogen.xlsform.notices import Notices
 from fragebogen.xlsform.placing import locate, rewrite_expressions

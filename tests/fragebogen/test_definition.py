@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from fragebogen.definition import check_definition, validate_definition
 from fragebogen.errors import DefinitionError, Problem
 from fragebogen.model import (
     MatrixItem,
@@ -16,7 +17,6 @@ from fragebogen.model import (
     QuestionType,
     Text,
 )
-from fragebogen.validation import check_definition, validate_definition
 
 
 def t(de: str, en: str | None = None) -> Text:

@@ -6,15 +6,12 @@ from importlib import resources
 
 import pytest
 
+from fragebogen.definition import validate_definition
 from fragebogen.demo import DEMO_NAMES, demo_yaml, load_demo
 from fragebogen.errors import AnswerError
 from fragebogen.model import QuestionType, fingerprint
 from fragebogen.routing import next_page_index
-from fragebogen.validation import (
-    answer_fields,
-    validate_definition,
-    validate_page,
-)
+from fragebogen.validation import answer_fields, validate_page
 from fragebogen.yaml_format import dump_yaml, from_data, load_yaml, to_data
 
 

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fragebogen.definition import validate_definition
 from fragebogen.expressions import FUNCTIONS
 from fragebogen.model import QuestionType
-from fragebogen.validation import validate_definition
 from fragebogen.xlsform import from_xlsform, to_xlsform
 from fragebogen.yaml_format import dump_yaml, load_yaml
 

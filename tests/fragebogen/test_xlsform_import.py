@@ -7,10 +7,11 @@ from io import BytesIO
 
 import pytest
 
+from fragebogen.definition import validate_definition
 from fragebogen.errors import DefinitionError, Problem
 from fragebogen.expressions import evaluate_bool
 from fragebogen.model import QuestionType, Text
-from fragebogen.validation import expression_values, validate_definition
+from fragebogen.validation import expression_values
 from fragebogen.xlsform import ImportResult, from_xlsform, import_xlsform, to_xlsform
 from fragebogen.xlsform.sheets import MAX_ROWS
 from tests.fragebogen.test_xlsform import workbook

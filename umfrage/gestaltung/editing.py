@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from fragebogen.definition import APPEARANCES
 from fragebogen.model import (
     CHOICE_TYPES,
     MatrixItem,
@@ -25,7 +26,6 @@ from fragebogen.model import (
     QuestionType,
     Text,
 )
-from fragebogen.validation import APPEARANCES
 
 T = TypeVar("T")
 

@@ -37,6 +37,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from fragebogen.definition import APPEARANCES
 from fragebogen.errors import ExpressionError
 from fragebogen.expressions import parse
 from fragebogen.model import (
@@ -49,7 +50,6 @@ from fragebogen.model import (
     QuestionType,
     Text,
 )
-from fragebogen.validation import APPEARANCES
 
 from . import editing
 

@@ -22,9 +22,9 @@ from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from fragebogen.definition import validate_definition
 from fragebogen.errors import DefinitionError, Problem
 from fragebogen.model import Questionnaire, fingerprint
-from fragebogen.validation import validate_definition
 from fragebogen.xlsform import from_xlsform, to_xlsform
 from fragebogen.yaml_format import YamlLimits, dump_yaml, load_yaml, to_data
 
