@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from fragebogen import piping
 from fragebogen.errors import DefinitionError, ExpressionError, Problem
 from fragebogen.expressions import (
     BinaryOperation,
@@ -68,6 +69,8 @@ class _DefinitionChecker:
         self.languages = tuple(questionnaire.languages)
         # field name -> (global question order, page index, question)
         self.fields: dict[str, tuple[int, int, Question]] = {}
+        # the page (and question) whose texts are being checked, for ``${name}``
+        self.position: tuple[int, Question | None] | None = None
 
     def problem(self, code: str, place: str, message: str, **params: Any) -> None:
         self.problems.append(Problem(code, place, message, params))
@@ -86,12 +89,15 @@ class _DefinitionChecker:
         order = 0
         for page_index, page in enumerate(questionnaire.pages):
             place = f"pages[{page_index}]"
+            self.position = (page_index, None)
             self.check_page(page, place, page_names, order)
             for question_index, question in enumerate(page.questions):
+                self.position = (page_index, question)
                 self.check_question(
                     question, f"{place}.questions[{question_index}]", order, page_index
                 )
                 order += 1
+        self.position = None
         self.check_cycles()
         return self.problems
 
@@ -159,6 +165,60 @@ class _DefinitionChecker:
                     place,
                     f"Der Text hat die Sprache {language!r}, die nicht zu den "
                     "Sprachen des Fragebogens gehört.",
+                    language=language,
+                )
+        self.check_shown_answers(text, place)
+
+    def check_shown_answers(self, text: Text, place: str) -> None:
+        """``${name}`` in a text: allowed where the text is read beside the answers,
+        for a field of an earlier page or of this page, not of the text's own
+        question (:mod:`fragebogen.piping`)."""
+        # each name with the first language whose text shows it (for the place)
+        names: dict[str, str] = {}
+        for language in (*self.languages, *text):
+            for name in piping.references(text.get(language, "")):
+                names.setdefault(name, language)
+        if not names:
+            return
+        if self.position is None or not piping.may_show_answers(place):
+            name, language = next(iter(names.items()))
+            self.problem(
+                "answer_not_here",
+                place,
+                f"Dieser Text kann keine Antwort zeigen (${{{name}}}): Antworten "
+                "lassen sich nur in Seitentiteln, Fragetexten, Hinweisen, "
+                "Matrix-Aussagen und Antwortoptionen einsetzen.",
+                name=name,
+                language=language,
+            )
+            return
+        page_index, question = self.position
+        own = set(answer_fields(question)) if question is not None else set()
+        for name, language in names.items():
+            if name not in self.fields:
+                self.problem(
+                    "unknown_shown_answer",
+                    place,
+                    f"Der Text zeigt die Antwort auf {name!r}, aber eine solche Frage "
+                    "gibt es nicht.",
+                    name=name,
+                    language=language,
+                )
+            elif name in own:
+                self.problem(
+                    "own_shown_answer",
+                    place,
+                    f"Der Text der Frage zeigt ihre eigene Antwort (${{{name}}}).",
+                    name=name,
+                    language=language,
+                )
+            elif self.fields[name][1] > page_index:
+                self.problem(
+                    "later_shown_answer",
+                    place,
+                    f"Der Text zeigt die Antwort auf {name!r}, die erst auf einer "
+                    "späteren Seite gegeben wird.",
+                    name=name,
                     language=language,
                 )
 

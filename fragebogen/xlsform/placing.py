@@ -4,11 +4,12 @@ sheet, row and column they come from."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from fragebogen.errors import Problem
-from fragebogen.model import Questionnaire
+from fragebogen.model import Question, Questionnaire, Text
 from fragebogen.xlsform.columns import TEXT_KEYS
 from fragebogen.xlsform.notices import place_of
 
@@ -22,15 +23,15 @@ __all__ = ["header_for", "locate", "rewrite_expressions"]
 def rewrite_expressions(
     reader: QuestionReader, questionnaire: Questionnaire
 ) -> Questionnaire:
-    """Conditions with renamed questions and options under their new names."""
+    """Conditions and texts showing answers with renamed questions and options
+    under their new names."""
     if not reader.renamed and not reader.option_renamed:
         return questionnaire
 
     def rewrite(text: str | None) -> str | None:
         if text is None:
             return None
-        for old, new in reader.renamed.items():
-            text = re.sub(r"\$\{\s*" + re.escape(old) + r"\s*\}", f"${{{new}}}", text)
+        text = _with_new_names(text, reader.renamed)
         for question, list_name in reader.list_of.items():
             for (name, old), new in reader.option_renamed.items():
                 if name != list_name:
@@ -49,22 +50,49 @@ def rewrite_expressions(
                 )
         return text
 
+    def shown(text: Text) -> Text:
+        """A text showing answers (``${name}``), with renamed questions' new names."""
+        if not reader.renamed:
+            return text
+        return Text(
+            {
+                language: _with_new_names(value, reader.renamed)
+                for language, value in text.items()
+            }
+        )
+
+    def question_with(question: Question) -> Question:
+        return replace(
+            question,
+            label=shown(question.label),
+            hint=None if question.hint is None else shown(question.hint),
+            options=tuple(
+                replace(option, label=shown(option.label))
+                for option in question.options
+            ),
+            items=tuple(
+                replace(item, label=shown(item.label)) for item in question.items
+            ),
+            relevant=rewrite(question.relevant),
+            constraint=rewrite(question.constraint),
+        )
+
     pages = tuple(
         replace(
             page,
+            title=shown(page.title),
             relevant=rewrite(page.relevant),
-            questions=tuple(
-                replace(
-                    question,
-                    relevant=rewrite(question.relevant),
-                    constraint=rewrite(question.constraint),
-                )
-                for question in page.questions
-            ),
+            questions=tuple(question_with(question) for question in page.questions),
         )
         for page in questionnaire.pages
     )
     return replace(questionnaire, pages=pages)
+
+
+def _with_new_names(text: str, renamed: Mapping[str, str]) -> str:
+    for old, new in renamed.items():
+        text = re.sub(r"\$\{\s*" + re.escape(old) + r"\s*\}", f"${{{new}}}", text)
+    return text
 
 
 def locate(reader: QuestionReader, problem: Problem) -> Problem:

@@ -224,17 +224,6 @@ class QuestionReader:
                 if code is None:
                     continue
                 texts[code] = value.strip()
-            if "${" in value:
-                self.notices.add(
-                    "reference_in_text",
-                    row.sheet,
-                    row.number,
-                    header,
-                    "Der Text verweist mit ${…} auf eine Antwort; Umfrage setzt "
-                    "keine Antworten in Texte ein, der Verweis wird",
-                    "as_text",
-                    name=self.get(row, "name"),
-                )
         merged = {**plain, **texts}
         return Text(merged) if merged else None
 

@@ -309,8 +309,6 @@ def test_references_in_labels_and_nested_groups_are_named() -> None:
         settings=[["default_language"], ["de"]],
     )
     result = import_xlsform(data)
-    reference = notices(result, "reference_in_text")[0]
-    assert (reference.params["row"], reference.params["action"]) == (5, "as_text")
     assert notices(result, "group_dissolved")[0].params["row"] == 4
     alter = result.questionnaire.question("alter")
     assert alter.relevant == "(${kind} != '') and (${kind} != 'x')"
@@ -332,6 +330,28 @@ def test_invalid_names_are_renamed_together_with_their_references() -> None:
     assert q.question("q2").relevant == "selected(${q_1}, 'ja')"
     assert validate_definition(q) == []
     assert {n.code for n in result.notices} == {"name_changed", "option_renamed"}
+
+
+def test_texts_show_answers_under_new_names_and_name_what_they_cannot_show() -> None:
+    data = workbook(
+        [
+            ["type", "name", "label::Deutsch (de)", "hint::Deutsch (de)"],
+            ["integer", "Kinder-Zahl", "Wie viele Kinder?"],
+            ["calculate", "summe", None, None],
+            ["text", "name", "Name des ältesten von ${Kinder-Zahl}?", None],
+            ["text", "wohnort", "Wo?", "Sie haben ${summe} gesagt."],
+        ],
+    )
+    result = import_xlsform(data)
+    q = result.questionnaire
+    assert result.renamed == {"Kinder-Zahl": "kinder_zahl"}
+    assert q.question("name").label["de"] == "Name des ältesten von ${kinder_zahl}?"
+    unknown = notices(result, "unknown_shown_answer")
+    assert [(n.params["row"], n.params["column"]) for n in unknown] == [
+        (5, "hint::Deutsch (de)")
+    ]
+    assert "'summe'" in unknown[0].message
+    assert unknown[0].params["action"] == "check"
 
 
 # -------------------------------------------------------------- 5: hostile files

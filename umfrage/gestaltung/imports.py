@@ -66,7 +66,6 @@ NOTICE_TITLES = {
     "group_dissolved": _l("Gruppe in Gruppe aufgelöst"),
     "matrix_split": _l("Tabelle als einzelne Fragen übernommen"),
     "other_details_dropped": _l("Angaben des Feldes „Sonstiges“"),
-    "reference_in_text": _l("Verweis auf eine Antwort im Text"),
     "conditional_required": _l("Bedingte Pflichtfrage"),
     "name_changed": _l("Name geändert"),
     "option_renamed": _l("Optionsname geändert"),
@@ -97,6 +96,10 @@ NOTICE_TITLES = {
     "not_a_number": _l("Keine Zahl"),
     "extra_settings_row": _l("Weitere Einstellungszeile"),
     "unknown_question_type": _l("Unbekannter Fragetyp"),
+    "unknown_shown_answer": _l("Antwort im Text: Frage fehlt"),
+    "later_shown_answer": _l("Antwort im Text: Frage kommt später"),
+    "own_shown_answer": _l("Antwort im Text: eigene Frage"),
+    "answer_not_here": _l("Antwort im Text nicht möglich"),
 }
 
 
