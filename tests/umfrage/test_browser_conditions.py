@@ -5,6 +5,7 @@ questionnaire including the review page."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -21,6 +22,8 @@ from tests.umfrage.test_browser_teilnahme import (
 )
 from umfrage.extensions import db
 from umfrage.models import Response, ResponseStatus
+from umfrage.teilnahme.shown_answers import format_number
+from umfrage.teilnahme.texts import format_day
 
 pytestmark = pytest.mark.browser
 
@@ -193,3 +196,46 @@ def test_axe_on_the_new_states(
     assert page.locator("html").get_attribute("lang") == language
     check_axe(page, "not found", found)
     assert found == {}, found
+
+
+def _shown_children(page: Any) -> str:
+    return str(
+        page.locator(
+            '#frage-alter_aeltestes_kind [data-answer="kinder_anzahl"]'
+        ).text_content()
+    )
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_texts_show_answers_as_they_are_typed(
+    app: Flask, live_server: str, browser_page: Any, language: str
+) -> None:
+    add_demo(app)
+    page = browser_page
+    start(page, live_server, language)
+    go_to_page(page, language, 2)
+    children = page.locator("#feld-kinder_anzahl")
+    children.fill("3")
+    assert _shown_children(page) == "3"
+    children.fill("1234")  # too many, but shown as the server would write it
+    expected = format_number(1234, language)
+    assert _shown_children(page) == expected
+    children.fill("")
+    assert _shown_children(page) == ""
+    for number in (1234.5, -0.25, 1e6, 2.0005, 2.0015, 9.9995, 1e-7, 1e21, -0.0001, 0):
+        shown = page.evaluate(f"UmfrageConditions.formatNumber({number})")
+        assert shown == format_number(number, language), number
+    for day in ("2026-11-26", "2027-01-01"):
+        shown = page.evaluate(f"UmfrageConditions.formatDay('{day}')")
+        assert shown == format_day(date.fromisoformat(day), language), day
+    children.fill("12")
+    answer_page(page)
+    page.locator("#feld-kinder_anzahl").fill("12")
+    page.locator("#feld-alter_juengstes_kind").fill("2")
+    page.locator("#feld-alter_aeltestes_kind").fill("9")
+    typed = _shown_children(page)
+    next_button(page, language).click()
+    page.wait_for_url(re.compile(r"/seite/3$"))
+    page.go_back()
+    page.reload()
+    assert _shown_children(page) == typed == "12"

@@ -43,6 +43,8 @@ from ..teilnahme import district_map
 from ..teilnahme.forms import build_page_form as build_respondent_form
 from ..teilnahme.forms import field_of, has_field, raw_answers
 from ..teilnahme.services import DistrictChoice
+from ..teilnahme.shown_answers import ShownAnswers
+from ..teilnahme.texts import translate
 from ..templating import language_name
 from ..urls import public_url
 from . import editing, forms, imports, letters, services
@@ -857,12 +859,17 @@ def preview_page(questionnaire_id: int, number: int, page_no: int) -> Any:
         for d in (layer.districts if layer is not None else [])
     ]
     submitted = request.method == "POST"
-    form = build_respondent_form(
-        page,
+    # no answers in a preview: a text that shows one names the question instead
+    shown = ShownAnswers(
+        questionnaire,
+        {},
         language,
-        fallback,
-        districts,
-        formdata=request.form if submitted else None,
+        {},
+        lambda text: translate(text, language),
+        unanswered=lambda name: f"[{name}]",
+    )
+    form = build_respondent_form(
+        page, shown, districts, formdata=request.form if submitted else None
     )
     problems: list[Any] = []
     valid = False
@@ -899,6 +906,7 @@ def preview_page(questionnaire_id: int, number: int, page_no: int) -> Any:
         language=language,
         fallback=fallback,
         preview_direction=text_direction(language),
+        shown=shown,
         districts=districts,
         district_map=district_map.map_for(layer.id)
         if has_district and layer is not None

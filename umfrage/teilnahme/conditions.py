@@ -1,16 +1,23 @@
 """What the browser needs to apply a page's conditions live (static/teilnahme/
 conditions.js with the expression mirror expressions.js): the answers of the other
 pages as expressions see them, and each answer field of the page with its type and
-options. The server evaluates every condition again when the page is sent."""
+options. The server evaluates every condition again when the page is sent.
+
+The same script keeps texts that show answers given on this page (``${name}``) up
+to date; for them it gets the option labels and the number separators of the
+respondent's language."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from fragebogen import piping
 from fragebogen.expressions import Choice
-from fragebogen.model import Questionnaire
+from fragebogen.model import Page, Questionnaire, Text
 from fragebogen.validation import answer_fields, expression_values, other_field
+
+from .shown_answers import ShownAnswers, number_symbols
 
 
 def _transport(value: Any) -> Any:
@@ -21,20 +28,40 @@ def _transport(value: Any) -> Any:
     return value
 
 
+def _texts(page: Page) -> Iterator[Text]:
+    yield page.title
+    for question in page.questions:
+        yield question.label
+        if question.hint is not None:
+            yield question.hint
+        yield from (item.label for item in question.items)
+        yield from (option.label for option in question.options)
+
+
 def page_conditions(
-    questionnaire: Questionnaire, page_index: int, answers: Mapping[str, Any]
+    questionnaire: Questionnaire,
+    page_index: int,
+    answers: Mapping[str, Any],
+    shown: ShownAnswers,
 ) -> dict[str, Any] | None:
-    """The page's live-condition context, or None when the page has no condition
-    and no exclusive option (then nothing needs to run)."""
+    """The page's live-condition context, or None when the page has no condition,
+    no exclusive option and no text showing an answer given on it (then nothing
+    needs to run)."""
     page = questionnaire.pages[page_index]
-    if not any(
+    page_fields = {
+        name for question in page.questions for name in answer_fields(question)
+    }
+    shows_page_answers = any(
+        name in page_fields
+        for text in _texts(page)
+        for value in text.values()
+        for name in piping.references(value)
+    )
+    if not shows_page_answers and not any(
         question.relevant or any(option.exclusive for option in question.options)
         for question in page.questions
     ):
         return None
-    page_fields = {
-        name for question in page.questions for name in answer_fields(question)
-    }
     previous = {k: v for k, v in answers.items() if k not in page_fields}
     questions = []
     for question in page.questions:
@@ -53,6 +80,11 @@ def page_conditions(
                 "relevant": question.relevant,
                 "decimals": question.decimals,
                 "options": options,
+                "labels": {
+                    str(option.code): shown.text(option.label)
+                    for option in question.options
+                },
+                "other": next((o.code for o in question.options if o.other), None),
                 "fields": fields,
             }
         )
@@ -62,4 +94,7 @@ def page_conditions(
             for name, value in expression_values(questionnaire, previous).items()
         },
         "questions": questions,
+        "language": shown.language,
+        "numbers": number_symbols(shown.language),
+        "consent": shown.translate("Zugestimmt"),
     }

@@ -8,7 +8,7 @@ clash with the attributes of ``FlaskForm``. Use :func:`field_of` to reach them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -24,10 +24,11 @@ from wtforms import (
     widgets,
 )
 
-from fragebogen.model import Option, Page, Question, QuestionType
+from fragebogen.model import Option, Page, Question, QuestionType, Text
 from fragebogen.validation import answer_fields
 
 from .services import DistrictChoice
+from .shown_answers import ShownAnswers
 
 _EMPTY_CHOICE = SelectChoice("", "–")
 _PREFIX = "f_"
@@ -58,20 +59,20 @@ def has_field(form: FlaskForm, name: str) -> bool:
 
 def build_page_form(
     page: Page,
-    language: str,
-    fallback: str,
+    shown: ShownAnswers,
     districts: Iterable[DistrictChoice] = (),
     data: Mapping[str, Any] | None = None,
     formdata: Any = None,
 ) -> FlaskForm:
-    """A fresh FlaskForm subclass with one field per answer field of ``page``."""
+    """A fresh FlaskForm subclass with one field per answer field of ``page``;
+    labels in the respondent's language, answers they show filled in by ``shown``."""
 
     class PageForm(FlaskForm):
         pass
 
     district_list = list(districts)
     for question in page.questions:
-        for name, field in _fields(question, language, fallback, district_list):
+        for name, field in _fields(question, shown, district_list):
             setattr(PageForm, _PREFIX + name, field)
     initial = {
         _PREFIX + name: _initial(question, name, data)
@@ -97,55 +98,47 @@ def raw_answers(form: FlaskForm, page: Page) -> dict[str, Any]:
 
 
 def _choices(
-    options: Iterable[Option], language: str, fallback: str
+    options: Iterable[Option], show: Callable[[Text], str]
 ) -> list[SelectChoice]:
-    return [
-        SelectChoice(str(o.code), o.label.get_text(language, fallback)) for o in options
-    ]
+    return [SelectChoice(str(o.code), show(o.label)) for o in options]
 
 
 def _fields(
-    question: Question,
-    language: str,
-    fallback: str,
-    districts: list[DistrictChoice],
+    question: Question, shown: ShownAnswers, districts: list[DistrictChoice]
 ) -> list[tuple[str, Field]]:
     """One field per answer field: the main answer, matrix items, "other" texts."""
     items = {item.name: item for item in question.items}
     fields: list[tuple[str, Field]] = []
     for name in answer_fields(question):
         if name in items:
-            label = items[name].label.get_text(language, fallback)
-            choices = _choices(question.options, language, fallback)
+            label = shown.text(items[name].label)
+            choices = _choices(question.options, shown.markup)
             field: Field = RadioField(
                 label, choices=choices, validate_choice=False, name=name, id=_id(name)
             )
         elif name == question.name:
-            field = _main_field(question, language, fallback, districts)
+            field = _main_field(question, shown, districts)
         else:  # the free text of an "other, please specify" option
-            field = StringField(
-                question.label.get_text(language, fallback), name=name, id=_id(name)
-            )
+            field = StringField(shown.text(question.label), name=name, id=_id(name))
         fields.append((name, field))
     return fields
 
 
 def _main_field(
-    question: Question,
-    language: str,
-    fallback: str,
-    districts: list[DistrictChoice],
+    question: Question, shown: ShownAnswers, districts: list[DistrictChoice]
 ) -> Field:
     name = question.name
     ids = {"name": name, "id": _id(name)}
-    label = question.label.get_text(language, fallback)
+    label = shown.text(question.label)
     kind = question.type
-    choices = _choices(question.options, language, fallback)
+    # labels beside radio buttons and checkboxes keep answers up to date in the
+    # browser; a drop-down's options can only hold text
+    choices = _choices(question.options, shown.markup)
     if kind in (QuestionType.SINGLE_CHOICE, QuestionType.LIKERT):
         if question.appearance == "dropdown":
             return SelectField(
                 label,
-                choices=[_EMPTY_CHOICE, *choices],
+                choices=[_EMPTY_CHOICE, *_choices(question.options, shown.text)],
                 validate_choice=False,
                 **ids,
             )
@@ -154,10 +147,7 @@ def _main_field(
         return CheckboxListField(label, choices=choices, validate_choice=False, **ids)
     if kind == QuestionType.DISTRICT:
         district_choices = [SelectChoice(d.code, d.name) for d in districts]
-        missing = [
-            SelectChoice(o.value, o.label.get_text(language, fallback))
-            for o in question.options
-        ]
+        missing = [SelectChoice(o.value, shown.text(o.label)) for o in question.options]
         return SelectField(
             label,
             choices=[_EMPTY_CHOICE, *district_choices, *missing],

@@ -26,7 +26,7 @@ from flask_babel import force_locale, get_translations
 from markupsafe import Markup
 
 from fragebogen.errors import Problem
-from fragebogen.model import Page, Question, QuestionType
+from fragebogen.model import Page, Question, QuestionType, Text
 from fragebogen.validation import CONSTRAINT_MESSAGE, answer_fields
 
 from .path_texts import PATH_TEXTS
@@ -943,9 +943,19 @@ class ShownProblem:
 
 
 def shown_problems(
-    problems: Sequence[Problem], page: Page, form: Any, language: str, fallback: str
+    problems: Sequence[Problem],
+    page: Page,
+    form: Any,
+    language: str,
+    fallback: str,
+    show: Callable[[Text], str] | None = None,
 ) -> list[ShownProblem]:
-    """Translate ``fragebogen`` answer problems, in page order."""
+    """Translate ``fragebogen`` answer problems, in page order; ``show`` writes a
+    question's label (with the answers it shows filled in)."""
+
+    def label_of(text: Text) -> str:
+        return show(text) if show is not None else text.get_text(language, fallback)
+
     from .forms import field_of, has_field
 
     questions = {
@@ -964,13 +974,13 @@ def shown_problems(
         label = ""
         target = "inhalt"
         if question is not None:
-            label = question.label.get_text(language, fallback)
+            label = label_of(question.label)
             if question.type == QuestionType.LIKERT_MATRIX:
                 item = next(
                     (i for i in question.items if i.name == problem.place), None
                 )
                 if item is not None:
-                    label = item.label.get_text(language, fallback)
+                    label = label_of(item.label)
         if has_field(form, problem.place):
             target = _target_id(field_of(form, problem.place), question, problem)
         shown.append(ShownProblem(problem.place, message, label, target))

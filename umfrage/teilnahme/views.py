@@ -7,7 +7,7 @@ Codes, the handle and the rate limits of code entry live in ``access``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import (
@@ -28,7 +28,7 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as HttpResponse
 
 from fragebogen.errors import AnswerError
-from fragebogen.model import text_direction
+from fragebogen.model import Questionnaire, text_direction
 
 from ..codes import format_code
 from ..extensions import _no_client_address, limiter, login_manager
@@ -38,6 +38,7 @@ from . import access, district_map, services, texts
 from .conditions import page_conditions
 from .forms import StartForm, build_page_form, field_of, has_field, raw_answers
 from .review import review_pages
+from .shown_answers import ShownAnswers
 
 bp = Blueprint("teilnahme", __name__, url_prefix="/s")
 
@@ -108,6 +109,22 @@ def _render(template: str, status: int = 200, **context: Any) -> Any:
     context["format_day"] = texts.format_day
     context["code_message"] = lambda reason: texts.code_message(reason, language)
     return render_template(template, **context), status
+
+
+def _shown_answers(
+    questionnaire: Questionnaire,
+    response: Response,
+    districts: Sequence[services.DistrictChoice],
+) -> ShownAnswers:
+    """Fills answers into the texts that show them, in the response's language."""
+    language = response.language
+    return ShownAnswers(
+        questionnaire,
+        response.answers,
+        language,
+        {district.code: district.name for district in districts},
+        lambda text: texts.translate(text, language),
+    )
 
 
 def _landing_language(survey: Survey) -> tuple[str, list[str]]:
@@ -410,10 +427,10 @@ def show_page(slug: str, page_no: int) -> Any:
     fallback = questionnaire.default_language
     districts = services.district_choices(survey)
     submitted = request.method == "POST"
+    shown = _shown_answers(questionnaire, response, districts)
     form = build_page_form(
         page,
-        language,
-        fallback,
+        shown,
         districts,
         data=response.answers,
         formdata=request.form if submitted else None,
@@ -427,9 +444,8 @@ def show_page(slug: str, page_no: int) -> Any:
         services.set_language(survey, response, switch_to)
         language = response.language
         _use_language(language)
-        form = build_page_form(
-            page, language, fallback, districts, formdata=request.form
-        )
+        shown = _shown_answers(questionnaire, response, districts)
+        form = build_page_form(page, shown, districts, formdata=request.form)
         submitted = False
     elif submitted and form.validate():
         try:
@@ -438,7 +454,7 @@ def show_page(slug: str, page_no: int) -> Any:
             )
         except AnswerError as error:
             problems = texts.shown_problems(
-                error.problems, page, form, language, fallback
+                error.problems, page, form, language, fallback, shown.text
             )
             for problem in problems:
                 if has_field(form, problem.field):
@@ -467,7 +483,8 @@ def show_page(slug: str, page_no: int) -> Any:
         page_no=page_no,
         progress=path.progress(page_index),
         last_page=path.next_after(page_index) is None,
-        conditions=page_conditions(questionnaire, page_index, response.answers),
+        conditions=page_conditions(questionnaire, page_index, response.answers, shown),
+        shown=shown,
         previous_no=None if previous is None else previous + 1,
         back_failed=submitted and action == "back",
         incomplete=request.args.get("fehlt") == "1" and not submitted,
