@@ -1,7 +1,10 @@
 """District against city (difference with covariance) and Rao-Scott tests vs R.
 
 References: fixtures/ref_comparisons.csv (svytotal + svycontrast, delta method; logit
-scale for shares, the district's own df, p.adjust "BH" and "holm") and
+scale for shares, the district's own df, p.adjust "BH" and "holm"),
+fixtures/ref_comparisons_svyglm.csv (the same differences by svycontrast on svyglm,
+from make_svyglm_reference.R: every answer counted in its district and in "city",
+the two copies one cluster) and
 fixtures/ref_chisq.csv (svychisq, statistic "F"). Tolerances: differences 1e-9
 relative, SEs and p-values 1e-7 relative, CI limits 1e-7 absolute.
 """
@@ -87,6 +90,34 @@ def test_difference_to_city_equals_r(
     assert_rel(merged["p_value"], merged["p_value_r"], REL_SE)
     assert_rel(merged["p_adjusted"], merged["p_bh"], REL_SE)
     assert_rel(holm.p_adjusted, merged["p_holm"], REL_SE)
+    assert_abs(merged["ci_lower"], merged["ci_lower_r"], ABS_CI)
+    assert_abs(merged["ci_upper"], merged["ci_upper_r"], ABS_CI)
+
+
+@pytest.mark.parametrize("indicator", ["zufriedenheit", "nutzung=1"])
+@pytest.mark.parametrize("name", COMPARED_DESIGNS)
+def test_difference_to_city_equals_svycontrast_on_svyglm(
+    designs: dict[str, Design], name: str, indicator: str
+) -> None:
+    """The second R route (y ~ 0 + group on stacked data, identity link for means,
+    quasibinomial for shares) gives the same tested differences, SEs, p-values
+    and intervals at the same tolerances."""
+    reference = read_reference("ref_comparisons_svyglm.csv")
+    reference = reference[
+        (reference["design"] == name) & (reference["indicator"] == indicator)
+    ]
+    assert len(reference) > 0
+    result = _compare(designs[name], indicator)
+    holm = _compare(designs[name], indicator, adjustment="holm")
+    ours = result.to_frame().assign(p_holm_ours=holm.p_adjusted)
+    merged = reference.merge(ours, on="district", suffixes=("_r", ""))
+    assert len(merged) == len(reference)
+    np.testing.assert_array_equal(merged["df"], merged["df_r"])
+    assert_rel(merged["test_difference"], merged["test_difference_r"], REL_ESTIMATE)
+    assert_rel(merged["se"], merged["se_r"], REL_SE)
+    assert_rel(merged["p_value"], merged["p_value_r"], REL_SE)
+    assert_rel(merged["p_adjusted"], merged["p_bh"], REL_SE)
+    assert_rel(merged["p_holm_ours"], merged["p_holm"], REL_SE)
     assert_abs(merged["ci_lower"], merged["ci_lower_r"], ABS_CI)
     assert_abs(merged["ci_upper"], merged["ci_upper_r"], ABS_CI)
 
