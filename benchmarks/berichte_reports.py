@@ -56,7 +56,7 @@ def main() -> int:
 
     from auswertung import pdf
     from umfrage import create_app, demo
-    from umfrage.berichte import services
+    from umfrage.berichte import outputs, weighting
     from umfrage.extensions import db
     from umfrage.models import Survey, WeightingSetup
 
@@ -90,18 +90,18 @@ def main() -> int:
             )
             db.session.add(setup)
             db.session.commit()
-            services.apply_collapse_suggestion(survey, None)
-            services.confirm_weighting(survey, None)
+            weighting.apply_collapse_suggestion(survey, None)
+            weighting.confirm_weighting(survey, None)
 
             prepare, state = _best(
-                args.repeat, lambda: services.weighting_state(survey)
+                args.repeat, lambda: weighting.weighting_state(survey)
             )
-            definitions = services.indicators(survey)
+            definitions = outputs.indicators(survey)
             estimate, tables = _best(
-                args.repeat, lambda: services.findings(state, definitions)
+                args.repeat, lambda: outputs.findings(state, definitions)
             )
-            _drawn, outline = services.map_data(survey)
-            info = services.report_info(survey, state)
+            _drawn, outline = outputs.map_data(survey)
+            info = outputs.report_info(survey, state)
             districts = state.data.districts
 
             baseline, one_page = _best(
@@ -114,7 +114,7 @@ def main() -> int:
                 args.repeat,
                 lambda: pdf.district_profiles(info, tables, districts, outline),
             )
-            end_to_end, _content = _best(1, lambda: services.city_report_pdf(survey))
+            end_to_end, _content = _best(1, lambda: outputs.city_report_pdf(survey))
             weighted = state.weighted.diagnosis
             db.session.remove()
             db.engine.dispose()

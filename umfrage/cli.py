@@ -176,22 +176,22 @@ def report_command(
     reference: str, out: str, district: str | None, all_districts: bool
 ) -> None:
     """Stadtbericht oder Sozialraum-Profile als PDF schreiben."""
-    from .berichte import services
+    from .berichte import outputs
 
     if district and all_districts:
         raise click.UsageError("--district und --all-districts schließen sich aus.")
     survey = _analysis_survey(reference)
     if all_districts:
-        content = services.district_profiles_pdf(survey)
+        content = outputs.district_profiles_pdf(survey)
     elif district:
         try:
-            content = services.district_profiles_pdf(survey, district)
+            content = outputs.district_profiles_pdf(survey, district)
         except LookupError:
             raise click.UsageError(
                 f"Den Sozialraum {district!r} gibt es in dieser Befragung nicht."
             ) from None
     else:
-        content = services.city_report_pdf(survey)
+        content = outputs.city_report_pdf(survey)
     Path(out).write_bytes(content)
     click.echo(f"{out} geschrieben ({len(content)} Bytes).")
 
@@ -208,9 +208,9 @@ def report_command(
 @with_appcontext
 def export_command(reference: str, kind: str, out: str) -> None:
     """Antworten mit Gewichten (oder das Codebuch) exportieren."""
-    from .berichte import services
+    from .berichte import outputs
 
     survey = _analysis_survey(reference)
-    content = services.export_file(survey, kind, None)
+    content = outputs.export_file(survey, kind, None)
     Path(out).write_bytes(content)
     click.echo(f"{out} geschrieben ({len(content)} Bytes).")

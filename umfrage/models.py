@@ -262,6 +262,8 @@ class Survey(db.Model):  # type: ignore[name-defined,misc]
     # Retention (issue 6): ``umfrage purge`` deletes the survey's responses on and
     # after this date.
     deletion_date: Mapped[date | None] = mapped_column(Date)
+    # Publication rules set by an analyst (``berichte.rules``); None: the config's.
+    publication_rules: Mapped[dict[str, float] | None] = mapped_column(JSON)
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     district_layer: Mapped[DistrictLayer | None] = relationship()

@@ -25,7 +25,7 @@ from auswertung.export import (
 )
 from tests.conftest import csrf_token, login
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
-from umfrage.berichte import services
+from umfrage.berichte import outputs, services, weighting
 from umfrage.cli import main
 from umfrage.extensions import db
 from umfrage.models import (
@@ -350,9 +350,9 @@ def test_city_report_pdf_matches_the_estimates(
     pages, text = _pdf_text(resp.data)
     with app.app_context():
         survey = db.session.get(Survey, 1)
-        state = services.weighting_state(survey)
+        state = weighting.weighting_state(survey)
         assert state.weighted.weighted
-        tables = services.findings(state, services.indicators(survey))
+        tables = outputs.findings(state, outputs.indicators(survey))
     key_pages = sum(1 for t in tables if t.key_indicator)
     assert pages > 1 + key_pages
     assert f"Seite {pages} von {pages}" in text

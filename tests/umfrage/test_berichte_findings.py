@@ -14,7 +14,7 @@ from flask import Flask
 from auswertung.disclosure import DisclosureRules, attacker_intervals
 from auswertung.export import IndicatorTable, findings_frame, n_text, value_text
 from tests.umfrage.helpers import add_demo
-from umfrage.berichte import analysis, services
+from umfrage.berichte import analysis, outputs, rules, services, weighting
 from umfrage.berichte.publication import district_counts
 from umfrage.extensions import db
 from umfrage.models import Survey
@@ -23,8 +23,8 @@ MAPPING = "haushaltstyp -> family_type: 1,3 = couple_family; 2 = single_parent"
 DEMO_RESPONSES = 1500
 
 
-def _confirm(survey: Survey, method: str) -> services.WeightingState:
-    services.save_weighting_setup(
+def _confirm(survey: Survey, method: str) -> weighting.WeightingState:
+    weighting.save_weighting_setup(
         survey,
         {
             "method": method,
@@ -35,10 +35,10 @@ def _confirm(survey: Survey, method: str) -> services.WeightingState:
         },
         None,
     )
-    if services.weighting_state(survey, draft=True).weighted.diagnosis.suggestion:
-        services.apply_collapse_suggestion(survey, None)
-    services.confirm_weighting(survey, None)
-    state = services.weighting_state(survey)
+    if weighting.weighting_state(survey, draft=True).weighted.diagnosis.suggestion:
+        weighting.apply_collapse_suggestion(survey, None)
+    weighting.confirm_weighting(survey, None)
+    state = weighting.weighting_state(survey)
     assert state.weighted.weighted, state.weighted.diagnosis.error
     return state
 
@@ -64,9 +64,9 @@ def test_demo_flags_agree_with_their_intervals(app: Flask, method: str) -> None:
         survey = db.session.get(Survey, 1)
         assert survey is not None
         state = _confirm(survey, method)
-        definitions = services.indicators(survey)
+        definitions = outputs.indicators(survey)
         assert len(definitions) >= 30
-        tables = services.findings(state, definitions)
+        tables = outputs.findings(state, definitions)
         flags = sum(
             row.comparison in ("higher", "lower")
             for table in tables
@@ -117,7 +117,7 @@ def test_demo_flags_agree_with_their_intervals(app: Flask, method: str) -> None:
             assert all(r.comparison in (None, "weighting") for r in part.districts)
 
         # precision: CV above the limit in parentheses, SE and CV in the CSV
-        limit = services.cv_limit()
+        limit = rules.rules_of(survey).cv_limit
         rows = [r for t in tables for r in (t.city, *t.districts) if not r.suppressed]
         imprecise = [r for r in rows if r.imprecise]
         assert imprecise
@@ -131,13 +131,13 @@ def test_demo_flags_agree_with_their_intervals(app: Flask, method: str) -> None:
         assert len(marked) == len(imprecise)
 
         # disclosure: dominance, "< 5", and an attacker who fails
-        rules = services.disclosure_rules()
+        disclosure = rules.rules_of(survey).disclosure()
         secondary = 0
         for table in tables:
             for row in table.districts:
                 if row.suppressed:
                     assert math.isnan(row.estimate)
-                    text = n_text(row, rules.min_n)
+                    text = n_text(row, disclosure.min_n)
                     assert (
                         text == "."
                         if row.secondary
@@ -146,9 +146,9 @@ def test_demo_flags_agree_with_their_intervals(app: Flask, method: str) -> None:
                     secondary += row.secondary
                 elif table.statistic == "share" and not row.fixed:
                     extreme = row.estimate in (0.0, 1.0)
-                    assert not (extreme and row.n < rules.dominance_n), row
+                    assert not (extreme and row.n < disclosure.dominance_n), row
         assert secondary > 0
-        _assert_attacker_fails(tables, definitions, state, rules)
+        _assert_attacker_fails(tables, definitions, state, disclosure)
 
         # an item everyone answers alike flags nothing (share and mean)
         definition = next(d for d in definitions if d.key.startswith("top2:"))
@@ -169,7 +169,10 @@ def test_demo_flags_agree_with_their_intervals(app: Flask, method: str) -> None:
         districts = [(d.code, d.name) for d in state.data.districts]
         for item in (definition, replace(definition, statistic="mean")):
             table = analysis.indicator_table(
-                weighted_again.design, item, districts, min_n=services.min_n()
+                weighted_again.design,
+                item,
+                districts,
+                min_n=rules.rules_of(survey).min_n,
             )
             assert all(
                 row.comparison in (None, "untested") for row in table.districts
@@ -182,7 +185,7 @@ def test_demo_flags_agree_with_their_intervals(app: Flask, method: str) -> None:
 def _assert_attacker_fails(
     tables: list[IndicatorTable],
     definitions: list[analysis.IndicatorDef],
-    state: services.WeightingState,
+    state: weighting.WeightingState,
     rules: DisclosureRules,
 ) -> None:
     """Per question: the attacker knows every published cell, the city values,
@@ -251,17 +254,17 @@ def test_confirmed_weighting_stays_in_force_while_a_new_one_is_edited(
     with app.app_context():
         survey = db.session.get(Survey, 1)
         assert survey is not None
-        unweighted = services.export_file(survey, "csv", None).decode("utf-8")
+        unweighted = outputs.export_file(survey, "csv", None).decode("utf-8")
         assert "ungewichtet" in unweighted.splitlines()[1]
         _confirm(survey, "poststratify")
-        first = services.weighting_state(survey)
-        label = services.weighting_label(first)
+        first = weighting.weighting_state(survey)
+        label = weighting.weighting_label(first)
         assert label.startswith("Gewichtung Nr. 1, bestätigt am ")
         assert "Nachschichtung" in label
         weights = first.weighted.design.weights.copy()  # type: ignore[union-attr]
 
         # editing (not confirming) changes nothing in the outputs
-        services.save_weighting_setup(
+        weighting.save_weighting_setup(
             survey,
             {
                 "method": "rake",
@@ -272,24 +275,24 @@ def test_confirmed_weighting_stays_in_force_while_a_new_one_is_edited(
             },
             None,
         )
-        still = services.weighting_state(survey)
+        still = weighting.weighting_state(survey)
         assert still.weighted.weighted
-        assert services.weighting_label(still) == label
+        assert weighting.weighting_label(still) == label
         assert (still.weighted.design.weights == weights).all()  # type: ignore[union-attr]
-        draft = services.weighting_state(survey, draft=True)
+        draft = weighting.weighting_state(survey, draft=True)
         assert draft.spec.method == "rake"
         assert not draft.weighted.weighted
-        exported = services.export_file(survey, "csv", None).decode("utf-8")
+        exported = outputs.export_file(survey, "csv", None).decode("utf-8")
         assert "Gewichtung Nr. 1" in exported.splitlines()[1]
-        findings = services.findings_file(survey, "csv").decode("utf-8")
+        findings = outputs.findings_file(survey, "csv").decode("utf-8")
         assert "Gewichtung Nr. 1" in findings.splitlines()[1]
-        assert "Gewichtung Nr. 1" in services.report_info(survey, still).weighting
+        assert "Gewichtung Nr. 1" in outputs.report_info(survey, still).weighting
 
         # confirming the edited set-up puts it in force as number 2
-        if services.weighting_state(survey, draft=True).weighted.diagnosis.suggestion:
-            services.apply_collapse_suggestion(survey, None)
-        assert services.weighting_label(services.weighting_state(survey)) == label
-        services.confirm_weighting(survey, None)
-        second = services.weighting_state(survey)
-        assert services.weighting_label(second).startswith("Gewichtung Nr. 2")
-        assert "Raking" in services.weighting_label(second)
+        if weighting.weighting_state(survey, draft=True).weighted.diagnosis.suggestion:
+            weighting.apply_collapse_suggestion(survey, None)
+        assert weighting.weighting_label(weighting.weighting_state(survey)) == label
+        weighting.confirm_weighting(survey, None)
+        second = weighting.weighting_state(survey)
+        assert weighting.weighting_label(second).startswith("Gewichtung Nr. 2")
+        assert "Raking" in weighting.weighting_label(second)

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from tests.conftest import csrf_token, login
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
-from umfrage.berichte import services, small_area
+from umfrage.berichte import outputs, small_area, weighting
 from umfrage.extensions import db
 from umfrage.models import AuditLog, District, Response, SmallAreaSetup, Survey
 
@@ -197,10 +197,10 @@ def test_suppressed_districts_answers_reach_no_model_value(
     rows = {row[0]: row for row in _model_rows(analyst)}
     with app.app_context():
         survey = db.session.get(Survey, 1)
-        definition = next(d for d in services.indicators(survey) if d.key == KEY)
+        definition = next(d for d in outputs.indicators(survey) if d.key == KEY)
         setup = small_area.setups(survey)[KEY]
-        state = services.weighting_state(survey)
-        direct = services.findings(state, [definition])[0]
+        state = weighting.weighting_state(survey)
+        direct = outputs.findings(state, [definition])[0]
         withheld = small_area.withheld_districts(direct)
         small = [r.code for r in direct.districts if 0 < r.n < 5]
         assert len(small) >= 3
@@ -223,13 +223,13 @@ def test_suppressed_districts_answers_reach_no_model_value(
         # the withheld districts' answers turned upside down: every model value,
         # MSE and gamma stays exactly as it was
         change(set(withheld))
-        state = services.weighting_state(survey)
+        state = weighting.weighting_state(survey)
         second = small_area.fit_model(survey, state, definition, setup, direct)
         for field in ("estimate", "mse", "gamma"):
             np.testing.assert_array_equal(getattr(second, field), getattr(first, field))
         # the published districts' answers do count
         published = {r.code for r in direct.districts if not r.suppressed and r.n}
         change({sorted(published)[0]})
-        state = services.weighting_state(survey)
+        state = weighting.weighting_state(survey)
         third = small_area.fit_model(survey, state, definition, setup, direct)
         assert not np.array_equal(third.estimate, first.estimate)

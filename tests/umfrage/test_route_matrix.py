@@ -81,6 +81,7 @@ ACCESS: dict[str, str] = {
     "berichte.upload_margins": "analyst",
     "berichte.apply_collapse": "analyst",
     "berichte.edit_small_area": "analyst",
+    "berichte.edit_rules": "analyst",
     "berichte.enable_small_area": "analyst",
     "berichte.disable_small_area": "analyst",
     "verwaltung.index": "admin",

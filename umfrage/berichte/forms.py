@@ -19,7 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class WeightingForm(FlaskForm):
-    """The weighting set-up; ``services.save_weighting_setup`` checks the content."""
+    """The weighting set-up; ``weighting.save_weighting_setup`` checks the content."""
 
     method = RadioField(
         _l("Verfahren"),
@@ -98,4 +98,30 @@ class SmallAreaForm(FlaskForm):
         ],
         default="reml",
         validators=[InputRequired()],
+    )
+
+
+class PublicationRulesForm(FlaskForm):
+    """The survey's publication rules; shares as whole percentages.
+    ``rules.check_rules`` checks the ranges again."""
+
+    min_n = IntegerField(
+        _l("Mindestzahl Antworten je ausgewiesenem Wert"),
+        validators=[InputRequired(), NumberRange(min=3, max=100)],
+    )
+    dominance_n = IntegerField(
+        _l("Dominanzregel für Sozialräume mit weniger als … Antworten"),
+        validators=[InputRequired(), NumberRange(min=0, max=1000)],
+    )
+    dominance_k = IntegerField(
+        _l("… wenn höchstens so viele Antworten vom Rest abweichen"),
+        validators=[InputRequired(), NumberRange(min=0, max=20)],
+    )
+    protection = IntegerField(
+        _l("Schutzbereich der Sekundärsperrung (% der Wertespanne)"),
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+    )
+    cv_limit = IntegerField(
+        _l("Eingeschränkter Aussagewert ab Variationskoeffizient (%)"),
+        validators=[InputRequired(), NumberRange(min=1, max=100)],
     )

@@ -29,13 +29,10 @@ from ..extensions import db
 from ..models import SmallAreaSetup, Survey, utc_now
 from . import analysis
 from .analysis import IndicatorDef, SetupError
-from .services import (
-    WeightingState,
-    districts_of,
-    findings,
-    min_n,
-    population_table,
-)
+from .outputs import findings
+from .rules import rules_of
+from .services import districts_of, population_table
+from .weighting import WeightingState
 
 METHODS = ("reml", "ml")
 
@@ -262,7 +259,7 @@ def diagnostics(
     fit = fit_model(survey, state, definition, setup, direct)
     names = {d.code: d.name for d in state.data.districts}
     labels = list(covariate_frame(survey, setup.covariates).columns)
-    table = model_table(fit, direct, names, labels, min_n())
+    table = model_table(fit, direct, names, labels, rules_of(survey).min_n)
     gain = fit.gain
     rows = tuple(
         DiagnosticRow(
@@ -309,7 +306,7 @@ def enabled_models(
         except SetupError:
             continue
         labels = list(covariate_frame(survey, setup.covariates).columns)
-        result.append(model_table(fit, direct, names, labels, min_n()))
+        result.append(model_table(fit, direct, names, labels, rules_of(survey).min_n))
     return result
 
 
@@ -348,10 +345,12 @@ def findings_model(
         return FindingsModel(setup, None, "; ".join(m for _f, m in error.problems))
     names = {d.code: d.name for d in state.data.districts}
     labels = list(covariate_frame(survey, setup.covariates).columns)
-    return FindingsModel(setup, model_table(fit, direct, names, labels, min_n()), None)
+    return FindingsModel(
+        setup, model_table(fit, direct, names, labels, rules_of(survey).min_n), None
+    )
 
 
-def report_note(models: Sequence[ModelTable]) -> str | None:
+def report_note(models: Sequence[ModelTable], min_n: int) -> str | None:
     """The method box's sentence on model estimates, if any are shown."""
     if not models:
         return None
@@ -359,7 +358,7 @@ def report_note(models: Sequence[ModelTable]) -> str | None:
         f"Für {len(models)} Merkmal(e) stehen zusätzlich Modellschätzungen "
         "(Fay–Herriot) in eigenen, als „Modellschätzung“ gekennzeichneten Tabellen. "
         "Sozialräume, deren direkter Wert nicht ausgewiesen wird (weniger als "
-        f"{min_n()} Antworten oder zum Schutz anderer Werte), erhalten dort die "
+        f"{min_n} Antworten oder zum Schutz anderer Werte), erhalten dort die "
         "synthetische Schätzung, in die ihre Antworten nicht eingehen; ihr direkter "
         "Wert bleibt unterdrückt."
     )

@@ -13,15 +13,16 @@ from auswertung.export import format_ci, format_estimate
 
 from ..auth import role_required
 from ..models import Role
-from . import forms, services, small_area
+from . import forms, outputs, services, small_area, weighting
 from .analysis import IndicatorDef, SetupError
+from .rules import rules_of
 from .views import BAD_REQUEST, _attach, bp
 
 
 def _definition_or_404(survey: Any, key: str | None) -> IndicatorDef:
     """The modelable indicator ``key``; without a key the first one (the page
     opened from the survey's overview)."""
-    definitions = small_area.modelable(services.indicators(survey))
+    definitions = small_area.modelable(outputs.indicators(survey))
     if key is None and definitions:
         return definitions[0]
     chosen = next((d for d in definitions if d.key == key), None)
@@ -49,7 +50,7 @@ def _model_page(
             }
         )
     form.covariates.choices = [(c.key, c.label) for c in choices]
-    state = services.weighting_state(survey)
+    state = weighting.weighting_state(survey)
     diagnostics = None
     model_problem = None
     if setup is not None:
@@ -72,7 +73,7 @@ def _model_page(
             fmt=format_estimate,
             fmt_ci=format_ci,
             gain=small_area.gain_text,
-            min_n=services.min_n(),
+            min_n=rules_of(survey).min_n,
         ),
         status,
     )
@@ -129,7 +130,7 @@ def _switch(survey_id: int, *, enabled: bool) -> Any:
     definition = _definition_or_404(survey, key)
     if not forms.ActionForm().validate_on_submit():
         abort(BAD_REQUEST)
-    state = services.weighting_state(survey)
+    state = weighting.weighting_state(survey)
     try:
         small_area.set_enabled(survey, state, definition, enabled, current_user.id)
     except SetupError as error:

@@ -29,7 +29,7 @@ from auswertung.export import (
 
 from ..auth import role_required
 from ..models import Role
-from . import analysis, forms, services, small_area, svg
+from . import analysis, forms, outputs, rules, services, small_area, svg, weighting
 from .analysis import SetupError
 
 bp = Blueprint("berichte", __name__, url_prefix="/berichte")
@@ -39,7 +39,7 @@ BAD_REQUEST = 400
 
 @bp.context_processor
 def _weighting_helpers() -> dict[str, Any]:
-    return {"weighting_label": services.weighting_label}
+    return {"weighting_label": weighting.weighting_label}
 
 
 @bp.route("/")
@@ -52,7 +52,7 @@ def index() -> Any:
 @role_required(Role.ANALYST)
 def show_survey(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
-    state = services.weighting_state(survey)
+    state = weighting.weighting_state(survey)
     return render_template(
         "berichte/show_survey.html",
         survey=survey,
@@ -73,7 +73,7 @@ def _weighting_page(
     status: int = 200,
 ) -> Any:
     survey = services.survey_or_404(survey_id)
-    state = services.weighting_state(survey, draft=True)
+    state = weighting.weighting_state(survey, draft=True)
     setup = state.setup
     if form is None:
         form = forms.WeightingForm(
@@ -122,7 +122,7 @@ def edit_weighting(survey_id: int) -> Any:
     if not form.validate_on_submit():
         return _weighting_page(survey_id, form=form, status=BAD_REQUEST)
     try:
-        services.save_weighting_setup(
+        weighting.save_weighting_setup(
             survey,
             {
                 "method": form.method.data,
@@ -165,7 +165,7 @@ def upload_margins(survey_id: int) -> Any:
         return _weighting_page(survey_id, upload_form=upload_form, status=BAD_REQUEST)
     upload = upload_form.file.data
     try:
-        services.store_margins(
+        weighting.store_margins(
             survey,
             upload.filename or "randverteilungen.csv",
             upload.read(),
@@ -190,7 +190,7 @@ def apply_collapse(survey_id: int) -> Any:
     if not forms.ActionForm().validate_on_submit():
         abort(BAD_REQUEST)
     try:
-        merged = services.apply_collapse_suggestion(survey, current_user.id)
+        merged = weighting.apply_collapse_suggestion(survey, current_user.id)
     except SetupError as error:
         return _weighting_page(survey_id, problems=error.problems, status=BAD_REQUEST)
     flash(
@@ -209,7 +209,7 @@ def confirm_weighting(survey_id: int) -> Any:
     if not forms.ActionForm().validate_on_submit():
         abort(BAD_REQUEST)
     try:
-        services.confirm_weighting(survey, current_user.id)
+        weighting.confirm_weighting(survey, current_user.id)
     except SetupError as error:
         return _weighting_page(survey_id, problems=error.problems, status=BAD_REQUEST)
     flash(_("Die Gewichtung wird jetzt für alle Ergebnisse verwendet."))
@@ -223,16 +223,17 @@ def confirm_weighting(survey_id: int) -> Any:
 @role_required(Role.ANALYST)
 def show_findings(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
-    definitions = services.indicators(survey)
+    definitions = outputs.indicators(survey)
     key = request.args.get("indikator")
     chosen = next((d for d in definitions if d.key == key), None)
     if key is not None and chosen is None:
         abort(404)
     if chosen is None and definitions:
         chosen = definitions[0]
-    state = services.weighting_state(survey)
-    table = services.findings(state, [chosen])[0] if chosen else None
-    drawn, _outline = services.map_data(survey) if table else (None, None)
+    state = weighting.weighting_state(survey)
+    table = outputs.findings(state, [chosen])[0] if chosen else None
+    published = rules.rules_of(survey)
+    drawn, _outline = outputs.map_data(survey) if table else (None, None)
     return render_template(
         "berichte/show_findings.html",
         model=small_area.findings_model(survey, state, chosen, table),
@@ -241,8 +242,8 @@ def show_findings(survey_id: int) -> Any:
         definitions=definitions,
         chosen=chosen,
         table=table,
-        chart=svg.chart_svg(table, "grafik-titel", services.min_n()) if table else None,
-        map=svg.map_svg(drawn, table, "karte-titel", services.min_n())
+        chart=svg.chart_svg(table, "grafik-titel", published.min_n) if table else None,
+        map=svg.map_svg(drawn, table, "karte-titel", published.min_n)
         if table and drawn
         else None,
         legend=svg.map_legend(table) if table else [],
@@ -251,8 +252,9 @@ def show_findings(survey_id: int) -> Any:
         value_text=value_text,
         interval_text=interval_text,
         n_text=n_text,
-        min_n=services.min_n(),
-        cv_limit=round(100 * services.cv_limit()),
+        min_n=published.min_n,
+        cv_limit=round(100 * published.cv_limit),
+        rules=published,
     )
 
 
@@ -277,7 +279,7 @@ def _slug(text: str) -> str:
 def city_report(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
     return _download(
-        services.city_report_pdf(survey),
+        outputs.city_report_pdf(survey),
         f"{_slug(survey.slug)}-bericht.pdf",
         "application/pdf",
     )
@@ -288,7 +290,7 @@ def city_report(survey_id: int) -> Any:
 def district_profiles(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
     return _download(
-        services.district_profiles_pdf(survey),
+        outputs.district_profiles_pdf(survey),
         f"{_slug(survey.slug)}-profile.pdf",
         "application/pdf",
     )
@@ -300,7 +302,7 @@ def district_profile(survey_id: int, district_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
     district = services.district_or_404(survey, district_id)
     return _download(
-        services.district_profiles_pdf(survey, district.code),
+        outputs.district_profiles_pdf(survey, district.code),
         f"{_slug(survey.slug)}-profil-{_slug(district.code)}.pdf",
         "application/pdf",
     )
@@ -311,12 +313,12 @@ def district_profile(survey_id: int, district_id: int) -> Any:
 def export_responses(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
     kind = request.args.get("format", "csv")
-    if kind not in services.EXPORT_FORMATS:
+    if kind not in outputs.EXPORT_FORMATS:
         abort(404)
-    media_type, extension = services.MEDIA_TYPES[kind]
+    media_type, extension = outputs.MEDIA_TYPES[kind]
     suffix = {"csv-excel": "-excel", "codebook": "-codebuch"}.get(kind, "")
     return _download(
-        services.export_file(survey, kind, current_user.id),
+        outputs.export_file(survey, kind, current_user.id),
         f"{_slug(survey.slug)}-antworten{suffix}.{extension}"
         if kind != "codebook"
         else f"{_slug(survey.slug)}-codebuch.{extension}",
@@ -329,15 +331,16 @@ def export_responses(survey_id: int) -> Any:
 def export_findings(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
     kind = request.args.get("format", "csv")
-    if kind not in services.FINDINGS_FORMATS:
+    if kind not in outputs.FINDINGS_FORMATS:
         abort(404)
-    media_type, extension = services.MEDIA_TYPES[kind]
+    media_type, extension = outputs.MEDIA_TYPES[kind]
     suffix = "-excel" if kind == "csv-excel" else ""
     return _download(
-        services.findings_file(survey, kind),
+        outputs.findings_file(survey, kind),
         f"{_slug(survey.slug)}-ergebnisse{suffix}.{extension}",
         media_type,
     )
 
 
-from . import small_area_views  # noqa: E402, F401 - registers the model routes
+# Registers the model and rules routes on bp.
+from . import rules_views, small_area_views  # noqa: E402, F401

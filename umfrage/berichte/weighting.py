@@ -1,0 +1,296 @@
+"""The weighting set-up of a survey: saved, confirmed into force, and the weighted
+design every finding, report and export uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from .. import audit
+from ..extensions import db
+from ..models import (
+    Survey,
+    WeightingSetup,
+    utc_now,
+)
+from ..services import questionnaire_of
+from . import analysis
+from .analysis import SetupError, VariableMapping, WeightingSpec
+from .services import (
+    SurveyData,
+    districts_of,
+    known_levels,
+    neighbours_of,
+    population_table,
+    response_frame,
+)
+
+
+# ---------------------------------------------------------------------- set-up
+def weighting_setup(survey: Survey) -> WeightingSetup | None:
+    return db.session.execute(
+        select(WeightingSetup).where(WeightingSetup.survey_id == survey.id)
+    ).scalar_one_or_none()
+
+
+#: The fields of a set-up that confirming copies to ``in_force``.
+SETUP_FIELDS = (
+    "method",
+    "source",
+    "mappings",
+    "cross_with_district",
+    "lower_bound",
+    "upper_bound",
+    "min_cell_size",
+    "collapse",
+    "margins",
+    "margins_filename",
+)
+
+
+def setup_fields(setup: WeightingSetup) -> dict[str, Any]:
+    """The set-up's fields as plain data (what ``in_force`` keeps)."""
+    return {name: getattr(setup, name) for name in SETUP_FIELDS}
+
+
+def spec_of(
+    setup: WeightingSetup | None, fields: dict[str, Any] | None = None
+) -> WeightingSpec:
+    """The set-up (or the copy ``fields`` of one) as a :class:`WeightingSpec`."""
+    if setup is None and fields is None:
+        return WeightingSpec()
+    values = fields if fields is not None else setup_fields(setup)  # type: ignore[arg-type]
+    lower, upper = values.get("lower_bound"), values.get("upper_bound")
+    bounds = None
+    if lower is not None and upper is not None:
+        bounds = (float(lower), float(upper))
+    return WeightingSpec(
+        method=str(values.get("method") or "none"),
+        source=str(values.get("source") or "layer"),
+        mappings=tuple(
+            VariableMapping(
+                str(m["question"]),
+                str(m["variable"]),
+                {str(k): str(v) for k, v in m.get("codes", {}).items()},
+            )
+            for m in values.get("mappings") or []
+        ),
+        cross_with_district=bool(values.get("cross_with_district")),
+        bounds=bounds,
+        min_cell_size=int(values.get("min_cell_size") or 5),
+        collapse={k: dict(v) for k, v in (values.get("collapse") or {}).items()},
+        margins=tuple(values.get("margins") or ()),
+    )
+
+
+def save_weighting_setup(
+    survey: Survey, values: dict[str, Any], actor_id: int | None
+) -> WeightingSetup:
+    """Validate and store a set-up (unconfirmed); :class:`SetupError` on bad input,
+    nothing changed then."""
+    questionnaire = questionnaire_of(survey.questionnaire_version)
+    setup = weighting_setup(survey)
+    problems: list[tuple[str, str]] = []
+    method = values.get("method") or "none"
+    source = values.get("source") or "layer"
+    if method not in analysis.METHODS:
+        problems.append(("method", "Unbekanntes Verfahren."))
+    if source not in analysis.SOURCES:
+        problems.append(("source", "Unbekannte Quelle der Bevölkerungszahlen."))
+    levels = known_levels(survey)
+    if setup is not None and setup.margins:
+        for row in setup.margins:
+            for variable, level in zip(
+                str(row["variable"]).split(":"),
+                str(row["level"]).split(":"),
+                strict=False,
+            ):
+                levels.setdefault(variable, set()).add(level)
+    mappings: list[dict[str, Any]] = []
+    try:
+        mappings = analysis.parse_mappings(
+            values.get("mappings") or "",
+            questionnaire,
+            {k: v for k, v in levels.items() if k != "district"},
+        )
+    except SetupError as error:
+        problems.extend(error.problems)
+    for item in mappings:
+        levels.setdefault(item["variable"], set()).update(item["codes"].values())
+    collapse: dict[str, dict[str, str]] = {}
+    try:
+        collapse = analysis.parse_collapse(values.get("collapse") or "", levels)
+    except SetupError as error:
+        problems.extend(error.problems)
+    lower = upper = None
+    try:
+        lower = analysis.parse_bound(values.get("lower_bound"), "lower_bound")
+        upper = analysis.parse_bound(values.get("upper_bound"), "upper_bound")
+    except SetupError as error:
+        problems.extend(error.problems)
+    if (lower is None) != (upper is None):
+        problems.append(
+            ("upper_bound", "Bitte beide Grenzen angeben oder beide leer lassen.")
+        )
+    elif lower is not None and upper is not None and not (0 <= lower < 1 < upper):
+        problems.append(
+            (
+                "upper_bound",
+                "Es muss 0 ≤ untere Grenze < 1 < obere Grenze gelten "
+                "(z. B. 0,3 und 3).",
+            )
+        )
+    min_cell = values.get("min_cell_size")
+    if not isinstance(min_cell, int) or not 1 <= min_cell <= 1000:
+        problems.append(("min_cell_size", "Bitte eine ganze Zahl von 1 bis 1000."))
+    if problems:
+        raise SetupError(problems)
+    if setup is None:
+        setup = WeightingSetup(survey_id=survey.id)
+        db.session.add(setup)
+    setup.method = method
+    setup.source = source
+    setup.mappings = mappings
+    setup.cross_with_district = bool(values.get("cross_with_district"))
+    setup.lower_bound = lower
+    setup.upper_bound = upper
+    setup.min_cell_size = int(min_cell) if isinstance(min_cell, int) else 5
+    setup.collapse = collapse
+    setup.confirmed = False
+    setup.updated_at = utc_now()
+    setup.updated_by_id = actor_id
+    audit.record(actor_id, "save_weighting", f"survey:{survey.id}", method=method)
+    db.session.commit()
+    return setup
+
+
+def store_margins(
+    survey: Survey, filename: str, content: bytes, actor_id: int | None
+) -> WeightingSetup:
+    """Check an uploaded margins CSV and keep it (all or nothing)."""
+    setup = weighting_setup(survey)
+    rows = analysis.parse_margins_csv(content, known_levels(survey, setup))
+    if setup is None:
+        setup = WeightingSetup(survey_id=survey.id, method="rake", mappings=[])
+        db.session.add(setup)
+    setup.margins = rows
+    setup.margins_filename = filename[:255]
+    setup.source = "upload"
+    setup.confirmed = False
+    setup.updated_at = utc_now()
+    setup.updated_by_id = actor_id
+    audit.record(actor_id, "upload_margins", f"survey:{survey.id}", rows=len(rows))
+    db.session.commit()
+    return setup
+
+
+def apply_collapse_suggestion(survey: Survey, actor_id: int | None) -> int:
+    """Take over the suggested collapse; returns the number of merged districts."""
+    setup = weighting_setup(survey)
+    if setup is None:
+        raise SetupError([("collapse", "Es gibt noch keine Gewichtung.")])
+    state = weighting_state(survey, setup=setup, draft=True)
+    suggestion = state.weighted.diagnosis.suggestion
+    if not suggestion:
+        raise SetupError([("collapse", "Es gibt keinen Vorschlag zum Zusammenlegen.")])
+    setup.collapse = {k: dict(v) for k, v in suggestion.items()}
+    setup.confirmed = False
+    setup.updated_at = utc_now()
+    setup.updated_by_id = actor_id
+    audit.record(actor_id, "collapse_weighting_cells", f"survey:{survey.id}")
+    db.session.commit()
+    return len(suggestion.get("district", {}))
+
+
+def confirm_weighting(survey: Survey, actor_id: int | None) -> None:
+    """Use the set-up for findings; only when its diagnostics show no error."""
+    setup = weighting_setup(survey)
+    if setup is None:
+        raise SetupError([("confirm", "Es gibt noch keine Gewichtung.")])
+    state = weighting_state(survey, setup=setup, draft=True)
+    if not state.weighted.diagnosis.ok:
+        raise SetupError(
+            [
+                (
+                    "confirm",
+                    "Die Gewichtung lässt sich so nicht berechnen: "
+                    + (state.weighted.diagnosis.error or ""),
+                )
+            ]
+        )
+    setup.confirmed = True
+    setup.updated_at = utc_now()
+    setup.updated_by_id = actor_id
+    setup.in_force = setup_fields(setup)
+    setup.in_force_number = int(setup.in_force_number or 0) + 1
+    setup.in_force_at = setup.updated_at
+    audit.record(
+        actor_id,
+        "confirm_weighting",
+        f"survey:{survey.id}",
+        number=setup.in_force_number,
+    )
+    db.session.commit()
+
+
+# ---------------------------------------------------------------------- state
+@dataclass(frozen=True)
+class WeightingState:
+    data: SurveyData
+    setup: WeightingSetup | None
+    spec: WeightingSpec
+    weighted: analysis.Weighted
+    survey: Survey
+
+
+def weighting_state(
+    survey: Survey,
+    *,
+    setup: WeightingSetup | None = None,
+    data: SurveyData | None = None,
+    draft: bool = False,
+) -> WeightingState:
+    """The responses, weighted by the set-up in force (the last confirmed one;
+    unweighted if none was ever confirmed). ``draft``: by the set-up as edited,
+    for its diagnosis (weighted only if it is the confirmed one)."""
+    data = data or response_frame(survey)
+    setup = setup if setup is not None else weighting_setup(survey)
+    in_force = None if setup is None or draft else setup.in_force
+    spec = spec_of(setup, in_force)
+    use = bool(setup is not None and (setup.confirmed or in_force is not None))
+    districts = districts_of(survey)
+    weighted = analysis.weight_design(
+        data.frame,
+        spec,
+        population=population_table(survey) if spec.method != "none" else _empty(),
+        district_codes=[d.code for d in data.districts],
+        district_names={d.code: d.name for d in data.districts},
+        neighbours=neighbours_of(survey) if spec.method != "none" else {},
+        parents={d.code: d.parent_name for d in districts},
+        labels={v.name: v.name for v in data.variables},
+        use=use,
+    )
+    return WeightingState(data, setup, spec, weighted, survey)
+
+
+def weighting_label(state: WeightingState) -> str:
+    """Which set-up an output used: number, date, method and margins; or that it
+    is unweighted."""
+    setup = state.setup
+    if not state.weighted.weighted or setup is None:
+        return "ungewichtet: " + analysis.method_sentence(state.spec, state.weighted)
+    date_text = (
+        setup.in_force_at.strftime("%d.%m.%Y") if setup.in_force_at else "unbekannt"
+    )
+    number = setup.in_force_number or 1
+    return (
+        f"Gewichtung Nr. {number}, bestätigt am {date_text}: "
+        + analysis.method_sentence(state.spec, state.weighted)
+    )
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["district", "variable", "level", "count"])
