@@ -115,6 +115,8 @@ def role_required(*roles: Role) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if current_user.must_change_password:
                 return redirect(url_for("auth.change_password"))
+            if _second_factor_missing(current_user):
+                return redirect(url_for("auth.two_factor"))
             if current_user.role not in roles and current_user.role != Role.ADMIN:
                 abort(403)
             return view(*args, **kwargs)
@@ -122,6 +124,19 @@ def role_required(*roles: Role) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def second_factor_required(user: User) -> bool:
+    """The account's role must log in with a second factor
+    (``TWO_FACTOR_REQUIRED_ROLES``)."""
+    roles = current_app.config.get("TWO_FACTOR_REQUIRED_ROLES", ())
+    if isinstance(roles, str):  # from the environment: "admin,designer"
+        roles = [part.strip() for part in roles.split(",")]
+    return str(user.role.value) in roles
+
+
+def _second_factor_missing(user: User) -> bool:
+    return second_factor_required(user) and not user.totp_secret
 
 
 class LoginForm(FlaskForm):
@@ -175,9 +190,13 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.username.data or "", form.password.data or "")
+        if user is not None and user.totp_secret:
+            from .two_factor import start_second_step
+
+            return start_second_step(user, request.args.get("next"))
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         record_failed_login(form.username.data or "")
         form.password.errors = [_("Benutzername oder Passwort ist falsch.")]
         return render_template("auth/login.html", form=form), 401
@@ -199,6 +218,8 @@ def staff_home() -> Any:
     """Send each role to its own area."""
     if current_user.must_change_password:
         return redirect(url_for("auth.change_password"))
+    if _second_factor_missing(current_user):
+        return redirect(url_for("auth.two_factor"))
     target = {
         Role.ADMIN: "verwaltung.index",
         Role.DESIGNER: "gestaltung.index",
@@ -250,6 +271,9 @@ def change_password() -> Any:
     return render_template("auth/change_password.html", form=form)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after login."""
     return local_target(target) or url_for("auth.staff_home")
+
+
+from . import two_factor  # noqa: E402, F401 - registers the code routes

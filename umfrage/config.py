@@ -44,6 +44,12 @@ class DefaultConfig:
     # username (from any address); see TRUSTED_PROXIES behind a reverse proxy.
     LOGIN_RATE_LIMIT = "10 per minute"
     LOGIN_USERNAME_RATE_LIMIT = "10 per 15 minutes"
+    # Optional second factor (TOTP from an authenticator app, umfrage.two_factor):
+    # wrong codes per account; roles that must use it (e.g. ("admin",)); the name
+    # the app shows beside the account.
+    TWO_FACTOR_RATE_LIMIT = "5 per 5 minutes"
+    TWO_FACTOR_REQUIRED_ROLES: tuple[str, ...] = ()
+    TWO_FACTOR_ISSUER = "Umfrage"
     MIN_CELL_SIZE = 5
     # values with a larger coefficient of variation (SE / value) are printed in
     # parentheses, "Aussagewert eingeschränkt" (Destatis)

@@ -393,6 +393,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=sa_false()
     )
+    # Optional second factor (``umfrage.two_factor``): the TOTP secret while it is
+    # on, and the last time step whose code was accepted (each code counts once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default="0"
+    )
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

@@ -78,6 +78,10 @@ class ActiveForm(FlaskForm):
     active = HiddenField(validators=[DataRequired()])
 
 
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token."""
+
+
 class PasswordResetForm(FlaskForm):
     password = PasswordField(
         _l("Neues Passwort (mindestens 10 Zeichen)"),

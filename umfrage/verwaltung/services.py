@@ -161,6 +161,18 @@ def reset_password(actor_id: int, user_id: int, password: str) -> User:
     return user
 
 
+def reset_second_factor(actor_id: int, user_id: int) -> tuple[User, bool]:
+    """Switch the account's second factor off; False if it was not on."""
+    from ..two_factor import reset_for
+
+    user = user_or_404(user_id)
+    if not user.totp_secret:
+        return user, False
+    reset_for(actor_id, user)
+    db.session.commit()
+    return user, True
+
+
 # -- district layers --------------------------------------------------------------
 
 

@@ -145,6 +145,24 @@ def reset_password(user_id: int) -> Any:
     return redirect(url_for(".edit_user", user_id=user_id))
 
 
+@bp.route("/konten/<int:user_id>/zwei-faktor", methods=["POST"])
+@role_required(Role.ADMIN)
+def reset_second_factor(user_id: int) -> Any:
+    """Switch an account's second factor off (lost phone); ends its sessions."""
+    if not forms.ActionForm().validate_on_submit():
+        return _edit_user_page(user_id, status=BAD_REQUEST)
+    user, changed = services.reset_second_factor(current_user.id, user_id)
+    if changed:
+        flash(
+            _(
+                "Der zweite Faktor von %(name)s ist ausgeschaltet; das Konto richtet "
+                "ihn bei der nächsten Anmeldung neu ein.",
+                name=user.username,
+            )
+        )
+    return redirect(url_for(".edit_user", user_id=user_id))
+
+
 # -- district layers --------------------------------------------------------------
 
 
