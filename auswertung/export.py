@@ -119,6 +119,8 @@ STANDARD_VARIABLES: tuple[Variable, ...] = (
 )
 #: The weight column, written last.
 WEIGHT_VARIABLE = Variable("weight", "Gewicht", measure="scale")
+#: Stata's extended missing values .a to .z, for declared missing codes.
+STATA_MISSING_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 #: Which weighting set-up the weights come from ("ungewichtet: …" when none).
 WEIGHTING_VARIABLE = Variable(
     "weighting", "Gewichtung (verwendete Einstellung)", kind="text"
@@ -336,12 +338,20 @@ def to_xlsx(
 
 def _xlsx_bytes(sheets: Iterable[tuple[str, pd.DataFrame]], *, title: str) -> bytes:
     from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
+    from openpyxl.utils import (  # type: ignore[import-untyped, unused-ignore]
+        get_column_letter,
+    )
 
     workbook = Workbook(write_only=True)
     if title:
         workbook.properties.title = title
     for name, table in sheets:
         sheet = workbook.create_sheet(name)
+        # header row stays in view and carries filter buttons
+        sheet.freeze_panes = "A2"
+        if len(table.columns):
+            last = get_column_letter(len(table.columns))
+            sheet.auto_filter.ref = f"A1:{last}{len(table) + 1}"
         sheet.append([neutralise(str(c)) for c in table.columns])
         for row in table.itertuples(index=False, name=None):
             sheet.append([_cell(v) for v in row])
@@ -396,6 +406,31 @@ def _readstat_frame(
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True), columns
 
 
+def _integer_formats(
+    table: pd.DataFrame,
+    columns: Sequence[Variable],
+    names: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """SPSS/Stata display formats for numeric columns that hold whole numbers only
+    (codes, counts): ``F1.0`` for codes 1–9 rather than the default ``F8.2``."""
+    formats: dict[str, str] = {}
+    for variable in columns:
+        if variable.kind != "numeric" or variable.name == WEIGHT_VARIABLE.name:
+            continue
+        name = names[variable.name] if names else variable.name
+        values = table[name].dropna().to_numpy(dtype="float64")
+        codes = [float(code) for code, _label in variable.value_labels]
+        codes += [float(code) for code in variable.missing_codes]
+        every = np.concatenate([values, np.asarray(codes, dtype="float64")])
+        if every.size == 0 or not np.all(np.isfinite(every)):
+            continue
+        if not np.all(every == np.round(every)):
+            continue
+        width = max(len(str(int(value))) for value in (every.min(), every.max()))
+        formats[name] = f"F{width}.0" if names is None else f"%{width}.0f"
+    return formats
+
+
 def to_sav(
     frame: pd.DataFrame,
     variables: Sequence[Variable],
@@ -431,6 +466,7 @@ def to_sav(
             variable_value_labels=value_labels,
             missing_ranges=missing,
             variable_measure={v.name: v.measure for v in columns},
+            variable_format=_integer_formats(table, columns),
         )
         return path.read_bytes()
 
@@ -444,18 +480,35 @@ def to_dta(
     """The response table as a Stata ``.dta`` file with variable and value labels.
 
     Stata allows 32 characters per name and 80 per variable label; longer ones are
-    shortened. Declared missing codes keep their codes (see the codebook).
+    shortened. Declared missing codes ("weiß nicht" = 9) become Stata's extended
+    missing values ``.a``, ``.b``, … in the order of the codes, labelled like the
+    codes, as SPSS gets them as user-missing values; Stata then leaves them out of
+    every computation.
     """
     import pyreadstat  # type: ignore[import-untyped, unused-ignore]
 
     table, columns = _readstat_frame(frame, variables)
     names = _stat_names(columns)
     table = table.rename(columns=names)
-    value_labels: dict[str, dict[int | float, str]] = {
+    formats = _integer_formats(table, columns, names)
+    value_labels: dict[str, dict[Any, str]] = {
         names[v.name]: {int(code): label[:32000] for code, label in v.value_labels}
         for v in columns
         if v.value_labels and v.kind == "numeric"
     }
+    extended: dict[str, list[str]] = {}
+    for variable in columns:
+        if variable.kind != "numeric" or not variable.missing_codes:
+            continue
+        name = names[variable.name]
+        letters = STATA_MISSING_LETTERS[: len(variable.missing_codes)]
+        column = table[name].astype(object)
+        labels = value_labels.setdefault(name, {})
+        for code, letter in zip(variable.missing_codes, letters, strict=False):
+            column[table[name] == float(code)] = letter
+            labels[letter] = labels.pop(int(code), str(code))[:32000]
+        table[name] = column
+        extended[name] = list(letters)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "daten.dta"
         pyreadstat.write_dta(
@@ -464,6 +517,8 @@ def to_dta(
             file_label=file_label[:80],
             column_labels={names[v.name]: v.label[:80] for v in columns},
             variable_value_labels=value_labels,
+            missing_user_values=extended,
+            variable_format=formats,
         )
         return path.read_bytes()
 

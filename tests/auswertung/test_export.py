@@ -218,3 +218,57 @@ def test_findings_table_marks_suppressed_cells() -> None:
     assert "'=Frage" in text
     book = openpyxl.load_workbook(io.BytesIO(export.findings_xlsx([_table()])))
     assert book["Ergebnisse"]["B2"].value == "'=Frage"
+
+
+def test_dta_declares_missing_codes_as_extended_missing_values(
+    frame: pd.DataFrame, variables: list[export.Variable], tmp_path: Path
+) -> None:
+    """Issue 14: "weiß nicht" (9) is .a in Stata, labelled, left out of every
+    computation, as SPSS has it as a user-missing value."""
+    path = tmp_path / "daten.dta"
+    path.write_bytes(export.to_dta(frame, variables))
+    kept, meta = pyreadstat.read_dta(str(path), user_missing=True)
+    assert list(kept["zufriedenheit_kultur"][:2]) == [4.0, "a"]
+    assert meta.missing_user_values["zufriedenheit_kultur"] == ["a"]
+    labels = meta.variable_value_labels["zufriedenheit_kultur"]
+    kultur = next(v for v in variables if v.name == "zufriedenheit_kultur")
+    assert labels["a"] == dict(kultur.value_labels)[9]
+    assert labels[5] == "Sehr zufrieden"
+    assert 9 not in labels
+    plain, _meta = pyreadstat.read_dta(str(path))
+    assert plain["zufriedenheit_kultur"][0] == 4.0
+    assert math.isnan(plain["zufriedenheit_kultur"][1])
+    assert plain["zufriedenheit_kultur"].mean() == 4.0
+
+
+def test_integer_codes_get_integer_formats(
+    frame: pd.DataFrame, variables: list[export.Variable], tmp_path: Path
+) -> None:
+    sav = tmp_path / "daten.sav"
+    sav.write_bytes(export.to_sav(frame, variables))
+    _data, meta = pyreadstat.read_sav(str(sav), metadataonly=True)
+    formats = meta.original_variable_types
+    assert formats["zufriedenheit_kultur"] == "F1.0"
+    assert formats["angebote_3"] == "F1.0"
+    assert formats["weight"] == "F8.2"
+    dta = tmp_path / "daten.dta"
+    dta.write_bytes(export.to_dta(frame, variables))
+    _data, meta = pyreadstat.read_dta(str(dta), metadataonly=True)
+    assert meta.original_variable_types["haushaltstyp"] == "%1.0f"
+    assert meta.original_variable_types["weight"] != "%1.0f"
+
+
+def test_xlsx_header_is_frozen_and_filterable(
+    frame: pd.DataFrame, variables: list[export.Variable]
+) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(frame, variables)))
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert (
+            sheet.auto_filter.ref
+            == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+        )
+    findings = openpyxl.load_workbook(io.BytesIO(export.findings_xlsx([_table()])))
+    sheet = findings["Ergebnisse"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref.startswith("A1:")
