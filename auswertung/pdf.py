@@ -1,7 +1,7 @@
 """PDF summaries with reportlab: the city report and district profiles.
 
 Plain data in, bytes out: :class:`ReportInfo` (what the method box says),
-:class:`~auswertung.export.IndicatorTable` per indicator (estimates of the city and
+:class:`~auswertung.findings.IndicatorTable` per indicator (estimates of the city and
 every district), the districts and, for maps, :class:`MapData` (district outlines
 already projected to a plane, y pointing down as in SVG).
 
@@ -56,7 +56,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
 from auswertung import pdf_small_area
 from auswertung.comparison import RULE_TEXT
 from auswertung.disclosure import SUPPRESSION_MARK
-from auswertung.export import (
+from auswertung.findings import (
     IMPRECISE_LEGEND,
     IndicatorTable,
     ResultRow,

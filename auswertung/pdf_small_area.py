@@ -1,7 +1,7 @@
 """Model estimates (Fay–Herriot) in the PDF reports, always labelled as such.
 
 :func:`model_table` turns a fitted :class:`~auswertung.small_area.FayHerriot` and
-the direct :class:`~auswertung.export.IndicatorTable` of the same indicator into a
+the direct :class:`~auswertung.findings.IndicatorTable` of the same indicator into a
 :class:`ModelTable`; :func:`city_section` and :func:`profile_section` give the
 flowables :mod:`auswertung.pdf` adds to the city report and the district
 profiles. Model values stand in their own tables under the heading
@@ -24,7 +24,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
     Table,
 )
 
-from auswertung.export import (
+from auswertung.findings import (
     IndicatorTable,
     format_ci,
     format_estimate,

@@ -14,7 +14,8 @@ import pyreadstat
 import pytest
 
 from auswertung import export
-from auswertung.export import IndicatorTable, ResultRow
+from auswertung import findings as findings_table
+from auswertung.findings import IndicatorTable, ResultRow
 from fragebogen.demo import load_demo
 
 
@@ -173,14 +174,14 @@ def test_codebook_lists_codes_and_missing_codes(
     ],
 )
 def test_german_number_format(value: float, statistic: str, expected: str) -> None:
-    assert export.format_estimate(value, statistic) == expected
+    assert findings_table.format_estimate(value, statistic) == expected
 
 
 def test_ci_and_integer_format() -> None:
-    assert export.format_ci(0.25, 0.3051, "share") == "25,0–30,5 %"
-    assert export.format_ci(2.9, 3.1, "mean") == "2,90–3,10"
-    assert export.format_ci(math.nan, 3.1, "mean") == "."
-    assert export.format_number(1147, 0) == "1.147"
+    assert findings_table.format_ci(0.25, 0.3051, "share") == "25,0–30,5 %"
+    assert findings_table.format_ci(2.9, 3.1, "mean") == "2,90–3,10"
+    assert findings_table.format_ci(math.nan, 3.1, "mean") == "."
+    assert findings_table.format_number(1147, 0) == "1.147"
 
 
 def _table() -> IndicatorTable:
@@ -208,15 +209,15 @@ def _table() -> IndicatorTable:
 
 
 def test_findings_table_marks_suppressed_cells() -> None:
-    frame = export.findings_frame([_table()])
+    frame = findings_table.findings_frame([_table()])
     assert list(frame["Sozialraum"]) == ["Stadt insgesamt", "Nord", "Süd"]
     assert frame["Schätzwert"].iloc[1] == pytest.approx(50.0)
     assert frame["Schätzwert"].iloc[2] == "."
     assert frame["Vergleich mit der Stadt"].iloc[1] == "höher"
     assert frame["Unterdrückt"].iloc[2] == "weniger als 5 Antworten"
-    text = export.findings_csv([_table()]).decode("utf-8")
+    text = findings_table.findings_csv([_table()]).decode("utf-8")
     assert "'=Frage" in text
-    book = openpyxl.load_workbook(io.BytesIO(export.findings_xlsx([_table()])))
+    book = openpyxl.load_workbook(io.BytesIO(findings_table.findings_xlsx([_table()])))
     assert book["Ergebnisse"]["B2"].value == "'=Frage"
 
 
@@ -268,7 +269,9 @@ def test_xlsx_header_is_frozen_and_filterable(
             sheet.auto_filter.ref
             == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
         )
-    findings = openpyxl.load_workbook(io.BytesIO(export.findings_xlsx([_table()])))
+    findings = openpyxl.load_workbook(
+        io.BytesIO(findings_table.findings_xlsx([_table()]))
+    )
     sheet = findings["Ergebnisse"]
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref.startswith("A1:")

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from auswertung import pdf
-from auswertung.export import IndicatorTable, ResultRow, format_ci, format_estimate
+from auswertung.findings import IndicatorTable, ResultRow, format_ci, format_estimate
 
 DISTRICTS = [
     pdf.District(f"{i:02d}", name, "Bezirk Süd" if i % 2 else "Bezirk Nord", 10 + i)

@@ -17,12 +17,7 @@ from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from auswertung.export import (
-    format_estimate,
-    interval_text,
-    n_text,
-    value_text,
-)
+from auswertung.findings import format_estimate, interval_text, n_text, value_text
 from tests.conftest import csrf_token, login
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
 from umfrage.berichte import outputs, services, weighting

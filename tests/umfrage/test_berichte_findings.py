@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from auswertung.disclosure import DisclosureRules, attacker_intervals
-from auswertung.export import IndicatorTable, findings_frame, n_text, value_text
+from auswertung.findings import IndicatorTable, findings_frame, n_text, value_text
 from tests.umfrage.helpers import add_demo
 from umfrage.berichte import analysis, outputs, rules, services, weighting
 from umfrage.berichte.publication import district_counts

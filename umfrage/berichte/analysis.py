@@ -32,7 +32,7 @@ from auswertung import (
 )
 from auswertung.comparison import NOT_TESTED_REASONS
 from auswertung.disclosure import DisclosureRules
-from auswertung.export import FIXED_NOTE, WEIGHTING_NOTE, IndicatorTable, ResultRow
+from auswertung.findings import FIXED_NOTE, WEIGHTING_NOTE, IndicatorTable, ResultRow
 from auswertung.weighting import CalibrationReport, WeightDiagnostics, level_key
 from fragebogen.model import Question, Questionnaire, QuestionType
 
@@ -1013,7 +1013,7 @@ def method_sentence(spec: WeightingSpec, weighted: Weighted) -> str:
 
 
 def _german(value: float, decimals: int = 2) -> str:
-    from auswertung.export import format_number
+    from auswertung.findings import format_number
 
     return format_number(value, decimals)
 

@@ -12,7 +12,8 @@ import pandas as pd
 from flask import current_app
 
 from auswertung import export, pdf
-from auswertung.export import IndicatorTable
+from auswertung import findings as findings_table
+from auswertung.findings import IndicatorTable
 
 from .. import audit
 from ..extensions import db
@@ -250,9 +251,9 @@ def findings_file(survey: Survey, kind: str) -> bytes:
     label = weighting_label(state)
     min_n = rules_of(survey).min_n
     if kind == "xlsx":
-        return export.findings_xlsx(
+        return findings_table.findings_xlsx(
             tables, title=survey.title, min_n=min_n, weighting=label
         )
-    return export.findings_csv(
+    return findings_table.findings_csv(
         tables, excel=kind == "csv-excel", min_n=min_n, weighting=label
     )

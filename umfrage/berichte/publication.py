@@ -19,7 +19,7 @@ import numpy as np
 from auswertung import Design
 from auswertung.disclosure import DisclosureRules, secondary_suppression
 from auswertung.estimation import code_mask, domains_of, share_values
-from auswertung.export import IndicatorTable, ResultRow
+from auswertung.findings import IndicatorTable, ResultRow
 
 if TYPE_CHECKING:
     from .analysis import IndicatorDef

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from auswertung import estimate_mean, estimate_share
 from auswertung.errors import AnalysisError
-from auswertung.export import IndicatorTable
+from auswertung.findings import IndicatorTable
 from auswertung.pdf_small_area import ModelTable, model_table
 from auswertung.small_area import FayHerriot
 from auswertung.small_area_inputs import model_estimate

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from auswertung.export import format_ci, format_estimate
+from auswertung.findings import format_ci, format_estimate
 
 from ..auth import role_required
 from ..models import Role

@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from auswertung.export import (
+from auswertung.findings import (
     IndicatorTable,
     ResultRow,
     format_estimate,

@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from auswertung.export import (
+from auswertung.findings import (
     format_ci,
     format_estimate,
     interval_text,
