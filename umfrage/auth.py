@@ -32,7 +32,7 @@ from .models import Role, User
 from .security import local_target
 
 bp = Blueprint("auth", __name__)
-_hasher = PasswordHasher()
+_HASHERS: dict[tuple[int, int], tuple[PasswordHasher, str]] = {}
 F = TypeVar("F", bound=Callable[..., Any])
 
 login_manager.login_view = "auth.login"
@@ -53,18 +53,31 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+def _hasher() -> tuple[PasswordHasher, str]:
+    """The argon2 hasher for the configured cost (``PASSWORD_HASH_TIME_COST``,
+    ``PASSWORD_HASH_MEMORY_KIB``; argon2-cffi's defaults, RFC 9106's low-memory
+    choice, unless set) and a dummy hash of the same cost, which an unknown
+    username is checked against so that it takes as long as a known one."""
+    config = current_app.config
+    key = (
+        int(config.get("PASSWORD_HASH_TIME_COST", 3)),
+        int(config.get("PASSWORD_HASH_MEMORY_KIB", 65536)),
+    )
+    if key not in _HASHERS:
+        hasher = PasswordHasher(time_cost=key[0], memory_cost=key[1])
+        _HASHERS[key] = (hasher, hasher.hash("timing-equaliser"))
+    return _HASHERS[key]
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def verify_password(user: User, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher()[0].verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -74,7 +87,8 @@ def authenticate(username: str, password: str) -> User | None:
     ).scalar_one_or_none()
     if user is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            hasher, dummy = _hasher()
+            hasher.verify(dummy, password)
         return None
     # Hash first: a deactivated account takes as long as any other.
     if not verify_password(user, password) or not user.active:

@@ -44,6 +44,10 @@ class DefaultConfig:
     # username (from any address); see TRUSTED_PROXIES behind a reverse proxy.
     LOGIN_RATE_LIMIT = "10 per minute"
     LOGIN_USERNAME_RATE_LIMIT = "10 per 15 minutes"
+    # argon2id cost of staff password hashes (argon2-cffi's defaults: RFC 9106's
+    # low-memory choice). Existing hashes carry their own cost and keep working.
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 65536
     # Optional second factor (TOTP from an authenticator app, umfrage.two_factor):
     # wrong codes per account; roles that must use it (e.g. ("admin",)); the name
     # the app shows beside the account.

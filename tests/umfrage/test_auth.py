@@ -125,3 +125,22 @@ def test_login_is_rate_limited(database_url: str, tmp_path: Path) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_password_hashes_use_the_configured_argon2_cost(app: Flask) -> None:
+    """Production keeps argon2-cffi's defaults (3 passes, 64 MiB); the tests'
+    cheaper cost comes from their config and is read per app."""
+    from umfrage import create_app
+    from umfrage.auth import hash_password
+
+    production = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with production.app_context():
+        assert hash_password("geheim-genug").startswith("$argon2id$v=19$m=65536,t=3,")
+    with app.app_context():
+        cheap = hash_password("geheim-genug")
+        assert cheap.startswith("$argon2id$v=19$m=1024,t=1,")
+    # a hash of either cost verifies under the other configuration
+    with production.app_context():
+        from argon2 import PasswordHasher
+
+        assert PasswordHasher().verify(cheap, "geheim-genug")

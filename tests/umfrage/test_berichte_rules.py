@@ -18,6 +18,7 @@ from sqlalchemy import select
 from tests.conftest import csrf_token, login
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
 from umfrage.berichte import rules
+from umfrage.demo import add_synthetic_responses
 from umfrage.extensions import db
 from umfrage.models import AuditLog, Survey
 
@@ -27,10 +28,22 @@ FINDINGS = "/berichte/1/ergebnisse?indikator=top2:zufriedenheit_kultur"
 
 @pytest.fixture
 def analyst(app: Flask, client: FlaskClient) -> FlaskClient:
+    """Logged in as the analyst; the demo survey without responses (the form
+    needs none)."""
     add_staff(app)
-    add_demo(app, responses=400)
+    add_demo(app)
     assert login(client, "auswertung", PASSWORD).status_code == 302
     return client
+
+
+@pytest.fixture
+def answered(app: Flask, analyst: FlaskClient) -> FlaskClient:
+    """The same with 160 synthetic responses (all districts below 30)."""
+    with app.app_context():
+        survey = db.session.get(Survey, 1)
+        assert survey is not None
+        add_synthetic_responses(survey, 160, 7)
+    return analyst
 
 
 def _form(**values: object) -> dict[str, object]:
@@ -77,8 +90,9 @@ def test_defaults_come_from_the_config(app: Flask, analyst: FlaskClient) -> None
 
 
 def test_rules_set_in_the_ui_govern_every_output(
-    app: Flask, analyst: FlaskClient
+    app: Flask, answered: FlaskClient
 ) -> None:
+    analyst = answered
     before = _n_column(analyst)
     assert not any(n == "< 30" for n in before)
     resp = _save(analyst, min_n="30", cv_limit="10")
