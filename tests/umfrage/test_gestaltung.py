@@ -1002,3 +1002,30 @@ def test_deleting_a_draft_and_never_a_published_version(
     )
     assert resp.status_code == 422
     assert _latest(staffed, 1).status == VersionStatus.PUBLISHED
+
+
+def test_draft_edits_are_audited(app: Flask) -> None:
+    """Issue 14: every change of a questionnaire draft is in the audit log; a
+    change that changes nothing is not."""
+    from umfrage.gestaltung import editing
+
+    add_staff(app)
+    with app.app_context():
+        row = services.create_questionnaire(None, "neu", "Neu", ["de"])
+        row_id = row.id
+        version = services.latest_version(row)
+        services.change_draft(
+            None,
+            row,
+            version.fingerprint,
+            lambda q: editing.add_page(q, "seite_a", "Seite A"),
+        )
+        version = services.latest_version(row)
+        services.change_draft(None, row, version.fingerprint, lambda q: q)
+        actions = list(
+            db.session.execute(
+                sa.select(AuditLog.action, AuditLog.target).order_by(AuditLog.id)
+            ).all()
+        )
+    edits = [a for a in actions if a[0] == "edit_draft"]
+    assert edits == [("edit_draft", f"questionnaire:{row_id}")]

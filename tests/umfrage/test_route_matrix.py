@@ -103,6 +103,7 @@ ACCESS: dict[str, str] = {
     "verwaltung.upload_streets": "admin",
     "verwaltung.delete_layer": "admin",
     "verwaltung.audit_log": "admin",
+    "verwaltung.export_audit_log": "admin",
 }
 
 ROLES = ("anonymous", "respondent", "designer", "analyst", "admin")

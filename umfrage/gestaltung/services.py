@@ -253,6 +253,10 @@ def change_draft(
             f"questionnaire:{row.id}",
             version=version.number,
         )
+    if changed != current:
+        record(
+            actor_id, "edit_draft", f"questionnaire:{row.id}", version=version.number
+        )
     version.definition = data
     version.fingerprint = fingerprint(changed)
     if changed.title != current.title:

@@ -5,12 +5,9 @@ and changes nothing."""
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import delete, func, select
 
@@ -18,7 +15,6 @@ from ..audit import record
 from ..auth import hash_password
 from ..extensions import db
 from ..models import (
-    AuditLog,
     District,
     DistrictLayer,
     InvitationCode,
@@ -513,86 +509,4 @@ def streets_by_district(layer_id: int) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for code, name in rows:
         result.setdefault(code, []).append(name)
-    return result
-
-
-# -- audit log --------------------------------------------------------------------
-
-
-AUDIT_PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    entries: list[AuditLog]
-    page: int
-    pages: int
-    total: int
-
-
-def recent_audit_entries(limit: int = 100) -> list[AuditLog]:
-    return list(
-        db.session.execute(
-            select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
-        ).scalars()
-    )
-
-
-def audit_page(
-    page: int = 1,
-    action: str | None = None,
-    user_id: int | None = None,
-    per_page: int = AUDIT_PAGE_SIZE,
-) -> AuditPage:
-    """One page of the audit log, newest first, optionally filtered."""
-    query = select(AuditLog)
-    if action:
-        query = query.where(AuditLog.action == action)
-    if user_id is not None:
-        query = query.where(AuditLog.user_id == user_id)
-    total = int(
-        db.session.execute(
-            select(func.count()).select_from(query.subquery())
-        ).scalar_one()
-    )
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
-    entries = list(
-        db.session.execute(
-            query.order_by(AuditLog.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        ).scalars()
-    )
-    return AuditPage(entries=entries, page=page, pages=pages, total=total)
-
-
-def audit_actions() -> list[str]:
-    return list(
-        db.session.execute(
-            select(AuditLog.action).distinct().order_by(AuditLog.action)
-        ).scalars()
-    )
-
-
-def audit_users() -> list[User]:
-    """Accounts that appear in the audit log."""
-    return list(
-        db.session.execute(
-            select(User)
-            .where(User.id.in_(select(AuditLog.user_id).distinct()))
-            .order_by(User.username)
-        ).scalars()
-    )
-
-
-def format_details(details: dict[str, Any] | None) -> Sequence[tuple[str, str]]:
-    """Audit details as (key, text) pairs for display."""
-    result = []
-    for key, value in (details or {}).items():
-        if isinstance(value, list | tuple):
-            text = ", ".join(str(v) for v in value)
-        else:
-            text = "–" if value is None else str(value)
-        result.append((str(key), text))
     return result

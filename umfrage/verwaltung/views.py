@@ -3,10 +3,12 @@ population and street tables), audit log."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -18,8 +20,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..audit import action_name
 from ..auth import role_required
 from ..models import Role
+from . import audit_log as audit
 from . import forms, geodata, services
 
 bp = Blueprint("verwaltung", __name__, url_prefix="/verwaltung")
@@ -34,7 +38,8 @@ def index() -> Any:
         "verwaltung/index.html",
         users=services.users(),
         layers=services.layers_with_counts(),
-        audit_entries=services.recent_audit_entries(limit=10),
+        audit_entries=audit.recent_audit_entries(limit=10),
+        action_name=action_name,
     )
 
 
@@ -401,19 +406,83 @@ def delete_layer(layer_id: int) -> Any:
 @bp.route("/protokoll")
 @role_required(Role.ADMIN)
 def audit_log() -> Any:
-    action = request.args.get("aktion", "").strip() or None
-    user_id = request.args.get("benutzer", type=int)
+    where, problems = _audit_filter()
     page = request.args.get("seite", 1, type=int)
-    result = services.audit_page(page=page, action=action, user_id=user_id)
-    return render_template(
-        "verwaltung/audit_log.html",
-        result=result,
-        action=action,
-        user_id=user_id,
-        actions=services.audit_actions(),
-        audit_users=services.audit_users(),
-        format_details=services.format_details,
+    result = audit.audit_page(page=page, where=where)
+    return (
+        render_template(
+            "verwaltung/audit_log.html",
+            result=result,
+            where=where,
+            dates={name: request.args.get(name, "") for name in ("von", "bis")},
+            problems=problems,
+            actions=audit.audit_actions(),
+            action_name=action_name,
+            audit_users=audit.audit_users(),
+            format_details=audit.format_details,
+        ),
+        BAD_REQUEST if problems else 200,
     )
+
+
+@bp.route("/protokoll.csv")
+@role_required(Role.ADMIN)
+def export_audit_log() -> Any:
+    where, problems = _audit_filter()
+    if problems:
+        abort(BAD_REQUEST, "; ".join(message for _field, message in problems))
+    response = Response(
+        audit.audit_csv(where, current_user.id), mimetype="text/csv; charset=utf-8"
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="protokoll.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _day(text: str) -> date:
+    """A date as the date field sends it (2026-11-15) or as typed (15.11.2026)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        day, month, year = text.split(".")
+        return date(int(year), int(month), int(day))
+
+
+def _audit_filter() -> tuple[audit.AuditFilter, list[tuple[str, str]]]:
+    """The filter from the query string; with a malformed or reversed period the
+    period is named and ignored (the page lists all days and says so)."""
+    problems: list[tuple[str, str]] = []
+    days: dict[str, date | None] = {}
+    labels = {"von": _("Von"), "bis": _("Bis")}
+    for name in ("von", "bis"):
+        text = request.args.get(name, "").strip()
+        days[name] = None
+        if text:
+            try:
+                days[name] = _day(text)
+            except ValueError:
+                problems.append(
+                    (
+                        name,
+                        _(
+                            "%(field)s: „%(text)s“ ist kein Datum (TT.MM.JJJJ).",
+                            field=labels[name],
+                            text=text[:40],
+                        ),
+                    )
+                )
+    since, until = days["von"], days["bis"]
+    if since and until and since > until:
+        problems.append(("bis", _("Bis: Das Datum liegt vor „Von“.")))
+    if problems:  # the period is ignored as a whole, as the page says
+        since = until = None
+    where = audit.AuditFilter(
+        action=request.args.get("aktion", "").strip() or None,
+        user_id=request.args.get("benutzer", type=int),
+        since=since,
+        until=until,
+    )
+    return where, problems
 
 
 # -- helpers ----------------------------------------------------------------------
