@@ -231,3 +231,32 @@ def test_designer_builds_publishes_fields_and_monitors(
     assert page.locator("#responses-per-day tbody tr").count() == 1
     _shot(page, "designer-monitor")
     assert all(url.startswith(live_server) for url in requested), requested
+
+
+def test_expression_typed_before_the_script_runs_is_checked(
+    app: Flask, live_server: str, browser_page: Any
+) -> None:
+    """Issue 17 (a flake under load): the designer's script is deferred, so on a
+    slow machine text can be typed before it listens for input. It checks what
+    was typed as soon as it runs. The script is held back here until the field
+    is filled, which makes the slow machine certain."""
+    add_staff(app)
+    add_demo(app)
+    page = browser_page
+    held: list[Any] = []
+    page.route("**/gestaltung/gestaltung.js", lambda route: held.append(route))
+    page.goto(f"{live_server}/anmelden")
+    page.get_by_label("Benutzername").fill("gestaltung")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden", exact=True).click()
+    page.wait_for_url(re.compile(r"/gestaltung/"))
+    # the held script blocks DOMContentLoaded and load: wait for the field only
+    page.goto(
+        f"{live_server}/gestaltung/fragebogen/1/seite/2/frage/1", wait_until="commit"
+    )
+    field = page.get_by_label("Filter: Frage nur zeigen, wenn …")
+    field.fill("selected(${kinder_anzahl}, 'ja'")
+    assert held, "the page did not ask for its script"
+    for route in held:
+        route.continue_()
+    page.locator("#relevant-pruefung").filter(has_text="Stelle").wait_for()

@@ -55,6 +55,9 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(function () { check(field, output); }, 350);
     });
+    // Typed before this deferred script ran (a slow machine, a quick user) or
+    // restored by the browser: no input event will come for it, so check now.
+    if (field.value !== field.defaultValue) { check(field, output); }
   });
 
   document.querySelectorAll("[data-confirm]").forEach(function (button) {
