@@ -396,18 +396,14 @@ def _readstat_frame(
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True), columns
 
 
-def _integer_formats(
-    table: pd.DataFrame,
-    columns: Sequence[Variable],
-    names: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """SPSS/Stata display formats for numeric columns that hold whole numbers only
-    (codes, counts): ``F1.0`` for codes 1–9 rather than the default ``F8.2``."""
-    formats: dict[str, str] = {}
-    for variable in columns:
+def _integer_widths(table: pd.DataFrame, columns: Sequence[Variable]) -> dict[str, int]:
+    """Digits of the numeric columns that hold whole numbers only (codes, counts),
+    by column of ``table``, so that they get a format like ``F1.0`` rather than
+    the default ``F8.2``; the weight keeps its decimals."""
+    widths: dict[str, int] = {}
+    for variable, name in zip(columns, table.columns, strict=True):
         if variable.kind != "numeric" or variable.name == WEIGHT_VARIABLE.name:
             continue
-        name = names[variable.name] if names else variable.name
         values = table[name].dropna().to_numpy(dtype="float64")
         codes = [float(code) for code, _label in variable.value_labels]
         codes += [float(code) for code in variable.missing_codes]
@@ -416,9 +412,8 @@ def _integer_formats(
             continue
         if not np.all(every == np.round(every)):
             continue
-        width = max(len(str(int(value))) for value in (every.min(), every.max()))
-        formats[name] = f"F{width}.0" if names is None else f"%{width}.0f"
-    return formats
+        widths[name] = max(len(str(int(value))) for value in (every.min(), every.max()))
+    return widths
 
 
 def to_sav(
@@ -456,7 +451,10 @@ def to_sav(
             variable_value_labels=value_labels,
             missing_ranges=missing,
             variable_measure={v.name: v.measure for v in columns},
-            variable_format=_integer_formats(table, columns),
+            variable_format={
+                name: f"F{width}.0"
+                for name, width in _integer_widths(table, columns).items()
+            },
         )
         return path.read_bytes()
 
@@ -480,7 +478,9 @@ def to_dta(
     table, columns = _readstat_frame(frame, variables)
     names = _stat_names(columns)
     table = table.rename(columns=names)
-    formats = _integer_formats(table, columns, names)
+    formats = {
+        name: f"%{width}.0f" for name, width in _integer_widths(table, columns).items()
+    }
     value_labels: dict[str, dict[Any, str]] = {
         names[v.name]: {int(code): label[:32000] for code, label in v.value_labels}
         for v in columns

@@ -178,7 +178,8 @@ def _username_key() -> str:
     return "login-user:" + hashlib.sha256(f"{salt}:{name}".encode()).hexdigest()[:32]
 
 
-def _failed(response: Any) -> bool:
+def failed_attempt(response: Any) -> bool:
+    """Rate limits count only refused attempts (401)."""
     return bool(response.status_code == 401)
 
 
@@ -198,7 +199,10 @@ def record_failed_login(username: str) -> None:
 @bp.route("/anmelden", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(
-    _username_limit, key_func=_username_key, methods=["POST"], deduct_when=_failed
+    _username_limit,
+    key_func=_username_key,
+    methods=["POST"],
+    deduct_when=failed_attempt,
 )
 def login() -> Any:
     form = LoginForm()

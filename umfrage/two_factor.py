@@ -36,7 +36,13 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .audit import record
-from .auth import bp, safe_next, second_factor_required, verify_password
+from .auth import (
+    bp,
+    failed_attempt,
+    safe_next,
+    second_factor_required,
+    verify_password,
+)
 from .extensions import db, limiter
 from .models import User
 
@@ -157,13 +163,9 @@ def _code_limit() -> str:
     return str(current_app.config["TWO_FACTOR_RATE_LIMIT"])
 
 
-def _failed(response: Any) -> bool:
-    return bool(response.status_code == 401)
-
-
 @bp.route("/anmelden/code", methods=["GET", "POST"])
 @limiter.limit(
-    _code_limit, key_func=_pending_key, methods=["POST"], deduct_when=_failed
+    _code_limit, key_func=_pending_key, methods=["POST"], deduct_when=failed_attempt
 )
 def login_code() -> Any:
     user = _pending_user()

@@ -17,6 +17,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .rules import LIMITS, PERCENT_FIELDS
+
 
 class WeightingForm(FlaskForm):
     """The weighting set-up; ``weighting.save_weighting_setup`` checks the content."""
@@ -101,27 +103,34 @@ class SmallAreaForm(FlaskForm):
     )
 
 
+def _rule_range(name: str) -> NumberRange:
+    """The allowed range of a publication rule, in the form's unit."""
+    low, high = LIMITS[name]
+    factor = 100 if name in PERCENT_FIELDS else 1
+    return NumberRange(min=round(low * factor), max=round(high * factor))
+
+
 class PublicationRulesForm(FlaskForm):
-    """The survey's publication rules; shares as whole percentages.
-    ``rules.check_rules`` checks the ranges again."""
+    """The survey's publication rules; shares as whole percentages. The ranges
+    are ``rules.LIMITS``, which ``rules.check_rules`` applies again."""
 
     min_n = IntegerField(
         _l("Mindestzahl Antworten je ausgewiesenem Wert"),
-        validators=[InputRequired(), NumberRange(min=3, max=100)],
+        validators=[InputRequired(), _rule_range("min_n")],
     )
     dominance_n = IntegerField(
         _l("Dominanzregel für Sozialräume mit weniger als … Antworten"),
-        validators=[InputRequired(), NumberRange(min=0, max=1000)],
+        validators=[InputRequired(), _rule_range("dominance_n")],
     )
     dominance_k = IntegerField(
         _l("… wenn höchstens so viele Antworten vom Rest abweichen"),
-        validators=[InputRequired(), NumberRange(min=0, max=20)],
+        validators=[InputRequired(), _rule_range("dominance_k")],
     )
     protection = IntegerField(
         _l("Schutzbereich der Sekundärsperrung (% der Wertespanne)"),
-        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        validators=[InputRequired(), _rule_range("protection")],
     )
     cv_limit = IntegerField(
         _l("Eingeschränkter Aussagewert ab Variationskoeffizient (%)"),
-        validators=[InputRequired(), NumberRange(min=1, max=100)],
+        validators=[InputRequired(), _rule_range("cv_limit")],
     )

@@ -30,6 +30,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "protection": (0.0, 1.0),
     "cv_limit": (0.01, 1.0),
 }
+#: Rules the form shows as whole percentages.
+PERCENT_FIELDS = ("protection", "cv_limit")
 
 
 @dataclass(frozen=True)

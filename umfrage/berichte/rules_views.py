@@ -15,8 +15,6 @@ from . import forms, rules, services
 from .analysis import SetupError
 from .views import BAD_REQUEST, _attach, bp
 
-PERCENT_FIELDS = ("protection", "cv_limit")
-
 
 def _rules_page(
     survey_id: int,
@@ -51,7 +49,7 @@ def _rules_page(
 def _form_data(published: rules.PublicationRules) -> dict[str, int]:
     values = published.values()
     return {
-        name: round(100 * value) if name in PERCENT_FIELDS else int(value)
+        name: round(100 * value) if name in rules.PERCENT_FIELDS else int(value)
         for name, value in values.items()
     }
 
@@ -71,10 +69,8 @@ def edit_rules(survey_id: int) -> Any:
     form = forms.PublicationRulesForm()
     if not form.validate_on_submit():
         return _rules_page(survey_id, form=form, status=BAD_REQUEST)
-    values: dict[str, Any] = {
-        name: getattr(form, name).data for name in rules.LIMITS if hasattr(form, name)
-    }
-    for name in PERCENT_FIELDS:
+    values: dict[str, Any] = {name: getattr(form, name).data for name in rules.LIMITS}
+    for name in rules.PERCENT_FIELDS:
         values[name] = values[name] / 100
     try:
         checked = rules.check_rules(values)

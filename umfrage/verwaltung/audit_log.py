@@ -3,17 +3,16 @@ the CSV export with readable action names."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 
-from auswertung.export import neutralise
+from auswertung.export import _csv_bytes, neutralise
 
 from ..audit import action_name, record
 from ..extensions import db
@@ -99,26 +98,28 @@ def audit_csv(where: AuditFilter, actor_id: int) -> bytes:
     entries = db.session.execute(
         _audit_query(where).order_by(AuditLog.id.desc()).limit(AUDIT_EXPORT_LIMIT)
     ).scalars()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        ["Zeitpunkt", "Benutzer", "Aktion", "Aktionscode", "Objekt", "Einzelheiten"]
+    table = pd.DataFrame(
+        [
+            (
+                _local(entry.at).strftime("%d.%m.%Y %H:%M"),
+                entry.user.username if entry.user else "System",
+                action_name(entry.action),
+                entry.action,
+                entry.target,
+                "; ".join(f"{k}: {v}" for k, v in format_details(entry.details)),
+            )
+            for entry in entries
+        ],
+        columns=[
+            "Zeitpunkt",
+            "Benutzer",
+            "Aktion",
+            "Aktionscode",
+            "Objekt",
+            "Einzelheiten",
+        ],
     )
-    for entry in entries:
-        details = "; ".join(f"{k}: {v}" for k, v in format_details(entry.details))
-        writer.writerow(
-            [
-                neutralise(value)
-                for value in (
-                    _local(entry.at).strftime("%d.%m.%Y %H:%M"),
-                    entry.user.username if entry.user else "System",
-                    action_name(entry.action),
-                    entry.action,
-                    entry.target,
-                    details,
-                )
-            ]
-        )
+    content = _csv_bytes(table.map(neutralise), excel=True)
     record(
         actor_id,
         "export_audit_log",
@@ -128,7 +129,7 @@ def audit_csv(where: AuditFilter, actor_id: int) -> bytes:
         until=where.until.isoformat() if where.until else None,
     )
     db.session.commit()
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return content
 
 
 def _local(moment: datetime) -> datetime:
