@@ -158,6 +158,17 @@ class ReplaceDraftForm(ImportForm):
     base = HiddenField(validators=[DataRequired()])
 
 
+class TranslationUploadForm(FlaskForm):
+    file = FileField(
+        _l("Datei (Übersetzungstabelle .xlsx, PO oder XLIFF)"),
+        validators=[FileRequired(_l("Bitte wählen Sie eine Datei."))],
+    )
+
+
+class TranslationConfirmForm(BaseForm):
+    payload = HiddenField(validators=[DataRequired()])
+
+
 class AddPageForm(BaseForm):
     name = StringField(
         _l("Name der Seite"),

@@ -27,6 +27,7 @@ from wtforms import SelectChoice
 from fragebogen import validation
 from fragebogen.errors import AnswerError, DefinitionError
 from fragebogen.model import QuestionType, text_direction
+from fragebogen.translation import translation_units
 
 from ..auth import role_required
 from ..extensions import db
@@ -49,6 +50,7 @@ from ..templating import language_name
 from ..urls import public_url
 from . import editing, forms, imports, letters, services
 from .bursts import find_burst
+from .review import review_flags
 
 bp = Blueprint("gestaltung", __name__, url_prefix="/gestaltung")
 
@@ -616,8 +618,11 @@ def edit_translations(questionnaire_id: int) -> Any:
         )
         for number, place in enumerate(places)
     ]
+    keys = {unit.key: unit.place for unit in translation_units(questionnaire)}
+    review = {(keys[key], language) for key, language in review_flags(version)}
     return render_template(
         "gestaltung/edit_translations.html",
+        review=review,
         row=row,
         version=version,
         questionnaire=questionnaire,
