@@ -92,19 +92,15 @@ def compare(
     unchanged = 0
     for language in file.languages:
         if language not in targets:
-            unknown.append(
-                Finding("unknown_language", "", language, Location())
-            )
+            unknown.append(Finding("unknown_language", "", language, Location()))
     for entry in file.entries:
         if entry.language not in targets:
             continue
         unit = units.get(entry.key)
         if unit is None:
-            if entry.key or entry.target or entry.source:
-                if not any(f.key == entry.key for f in unknown):
-                    unknown.append(
-                        Finding("unknown_key", entry.key, "", entry.location)
-                    )
+            named = bool(entry.key or entry.target or entry.source)
+            if named and not any(f.key == entry.key for f in unknown):
+                unknown.append(Finding("unknown_key", entry.key, "", entry.location))
             continue
         pair = (entry.key, entry.language)
         if pair in seen:

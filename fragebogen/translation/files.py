@@ -391,7 +391,8 @@ def write_xliff(
         target.text = target_text
         ET.SubElement(element, f"{{{XLIFF_NS}}}note").text = _context(unit)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    content: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return content + b"\n"
 
 
 class _XliffTarget:
@@ -447,8 +448,10 @@ class _XliffTarget:
 
 
 def _read_xliff(content: bytes) -> TranslationFile:
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import DefusedXMLParser
+    from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+    from defusedxml.ElementTree import (  # type: ignore[import-untyped]
+        DefusedXMLParser,
+    )
 
     target = _XliffTarget()
     parser = DefusedXMLParser(
@@ -489,7 +492,8 @@ def _read_xliff(content: bytes) -> TranslationFile:
             language=language,
             source=unit["source"],
             target=unit["target"],
-            needs_review=unit["state"] in ("needs-review-translation", "needs-review-l10n"),
+            needs_review=unit["state"]
+            in ("needs-review-translation", "needs-review-l10n"),
             location=Location(line=unit["line"]),
         )
         for unit in target.units

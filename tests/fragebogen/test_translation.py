@@ -7,7 +7,8 @@ import io
 from dataclasses import replace
 
 import pytest
-from babel.messages.pofile import read_po, write_po as babel_write_po
+from babel.messages.pofile import read_po
+from babel.messages.pofile import write_po as babel_write_po
 from openpyxl import load_workbook
 
 from fragebogen.demo import load_demo
@@ -75,7 +76,9 @@ def test_xlsx_round_trip_reports_exactly_the_edited_cells() -> None:
     assert [(f.key, f.language) for f in result.missing] == [
         ("question.name.hint", "tr")
     ]
-    assert not (result.stale or result.markup or result.unknown)
+    assert not (result.stale)
+    assert not (result.markup)
+    assert not (result.unknown)
 
 
 def test_po_round_trip_keeps_fuzzy_and_reports_the_edit() -> None:
@@ -85,7 +88,9 @@ def test_po_round_trip_keeps_fuzzy_and_reports_the_edit() -> None:
     catalog.get("Start", context="page.start.title").string = "Başlangıç"
     buffer = io.BytesIO()
     babel_write_po(buffer, catalog)
-    result = compare(QUESTIONNAIRE, flags, read_translation_file("x.po", buffer.getvalue()))
+    result = compare(
+        QUESTIONNAIRE, flags, read_translation_file("x.po", buffer.getvalue())
+    )
     assert [(c.key, c.new, c.review_after) for c in result.changes] == [
         ("page.start.title", "Başlangıç", False)
     ]
@@ -105,7 +110,8 @@ def test_xliff_round_trip_and_review_state() -> None:
     )
     [change] = result.changes
     assert (change.key, change.old, change.new) == ("title", "Short", "Brief")
-    assert change.review_before and not change.review_after
+    assert change.review_before
+    assert not change.review_after
     assert change.location.line == 5
 
 
@@ -139,7 +145,9 @@ def test_changed_source_flags_translations_and_export_shows_it() -> None:
                 questions=(
                     replace(
                         changed.pages[0].questions[0],
-                        label=Text(de="Ihr Rufname?", en="Name you go by?", tr="Adınız?"),
+                        label=Text(
+                            de="Ihr Rufname?", en="Name you go by?", tr="Adınız?"
+                        ),
                     ),
                     changed.pages[0].questions[1],
                 ),
@@ -162,7 +170,10 @@ def test_placeholder_and_markup_mismatch_is_refused_with_its_row() -> None:
         QUESTIONNAIRE, set(), read_translation_file("k.xlsx", buffer.getvalue())
     )
     assert result.changes == ()
-    found = {(f.key, f.location.row, f.location.column, f.missing, f.extra) for f in result.markup}
+    found = {
+        (f.key, f.location.row, f.location.column, f.missing, f.extra)
+        for f in result.markup
+    }
     assert found == {
         ("question.alter.label", 6, "G", ("${name}",), ()),
         ("question.name.hint", 5, "G", ("</b>", "<b>"), ("</i>", "<i>")),
@@ -171,7 +182,8 @@ def test_placeholder_and_markup_mismatch_is_refused_with_its_row() -> None:
 
 def test_changed_source_in_the_file_is_not_taken_over() -> None:
     content = write_po(QUESTIONNAIRE, "en", set()).replace(
-        b'msgid "Kurz"\nmsgstr "Short"', b'msgid "Kurz und gut"\nmsgstr "Short and good"'
+        b'msgid "Kurz"\nmsgstr "Short"',
+        b'msgid "Kurz und gut"\nmsgstr "Short and good"',
     )
     result = compare(QUESTIONNAIRE, set(), read_translation_file("x.po", content))
     [stale] = result.stale
@@ -199,7 +211,11 @@ def test_hostile_xml_is_refused(xml: bytes) -> None:
 
 
 def test_unreadable_files_are_refused() -> None:
-    for name, content in [("a.xlf", b"<xliff"), ("a.po", b'msgid "x'), ("a.xlsx", b"PK")]:
+    for name, content in [
+        ("a.xlf", b"<xliff"),
+        ("a.po", b'msgid "x'),
+        ("a.xlsx", b"PK"),
+    ]:
         with pytest.raises(TranslationFileError):
             read_translation_file(name, content)
 

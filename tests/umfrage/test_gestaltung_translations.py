@@ -61,7 +61,9 @@ def _upload(client: FlaskClient, url: str, filename: str, content: bytes) -> Any
 def _confirm(client: FlaskClient, url: str, html: str) -> Any:
     data = {"csrf_token": csrf_token(html)}
     for name in ("base", "payload"):
-        match = re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]+)"', html)
+        match = re.search(
+            rf'id="{name}" name="{name}" type="hidden" value="([^"]+)"', html
+        )
         assert match is not None, name
         data[name] = match.group(1)
     return client.post(url + "/bestaetigen", data=data)
@@ -98,9 +100,10 @@ def test_xlsx_round_trip_changes_exactly_the_edited_texts(
     book = load_workbook(io.BytesIO(resp.data))
     sheet = book["Übersetzungen"]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
-    assert sheet.freeze_panes == "F2" and sheet.auto_filter.ref
+    assert sheet.freeze_panes == "F2"
+    assert sheet.auto_filter.ref
     rows["question.kinder.label"][6].value = "Kaç çocuğunuz var?"  # tr
-    rows["question.kind_alter.label"][6].value = "${kinder} kaç yaşında?"  
+    rows["question.kind_alter.label"][6].value = "${kinder} kaç yaşında?"
     buffer = io.BytesIO()
     book.save(buffer)
     book.close()
@@ -122,7 +125,8 @@ def test_xlsx_round_trip_changes_exactly_the_edited_texts(
     assert after == expected
     with app.app_context():
         actions = db.session.execute(select(AuditLog.action)).scalars().all()
-    assert "import_translations" in actions and "export_translations" in actions
+    assert "import_translations" in actions
+    assert "export_translations" in actions
 
 
 def test_changed_source_flags_translations_until_a_po_import_confirms(
@@ -152,7 +156,8 @@ def test_changed_source_flags_translations_until_a_po_import_confirms(
     resp = client.get(f"{base}/version/1/uebersetzung-tr.po")
     catalog = read_po(io.BytesIO(resp.data))
     message = catalog.get("Wie viele Kinder unter 18?", context="question.kinder.label")
-    assert message is not None and message.fuzzy
+    assert message is not None
+    assert message.fuzzy
     message.string = "18 yaşından küçük kaç çocuk?"
     message.flags.discard("fuzzy")
     buffer = io.BytesIO()
@@ -161,7 +166,8 @@ def test_changed_source_flags_translations_until_a_po_import_confirms(
     url = f"{base}/uebersetzungen/einlesen"
     resp = _upload(client, url, "kurz-tr.po", buffer.getvalue())
     html = resp.get_data(as_text=True)
-    assert "1 Änderungen übernehmen" in html and "geprüft" in html
+    assert "1 Änderung übernehmen" in html
+    assert "geprüft" in html
     assert _confirm(client, url, html).status_code == 302
     assert _flags(app) == {("question.kinder.label", "en")}
 
@@ -179,7 +185,8 @@ def test_bad_files_are_refused_and_change_nothing(
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
         b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
         b'<xliff version="1.2"><file target-language="en"><body>'
-        b'<trans-unit id="title"><source>&b;</source></trans-unit></body></file></xliff>'
+        b'<trans-unit id="title"><source>&b;</source></trans-unit>'
+        b"</body></file></xliff>"
     )
     resp = _upload(client, url, "boese.xlf", laughs)
     assert resp.status_code == 422

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from fragebogen.translation import Location
 
@@ -36,9 +37,7 @@ def export_translations_po(questionnaire_id: int, number: int, language: str) ->
     "/fragebogen/<int:questionnaire_id>/version/<int:number>/uebersetzung-<language>.xlf"
 )
 @role_required(Role.DESIGNER)
-def export_translations_xliff(
-    questionnaire_id: int, number: int, language: str
-) -> Any:
+def export_translations_xliff(questionnaire_id: int, number: int, language: str) -> Any:
     return _export(questionnaire_id, number, "xliff", language)
 
 
@@ -134,8 +133,10 @@ def confirm_translations(questionnaire_id: int) -> Any:
         return _page(
             row,
             upload_form,
-            message=_("Die Angaben zum Import sind ungültig. Bitte laden Sie die "
-                      "Datei neu hoch."),
+            message=_(
+                "Die Angaben zum Import sind ungültig. Bitte laden Sie die "
+                "Datei neu hoch."
+            ),
             status=400,
         )
     try:
@@ -148,9 +149,10 @@ def confirm_translations(questionnaire_id: int) -> Any:
         return _page(row, upload_form, message=error.message, status=422)
     _changed(result)
     flash(
-        _(
-            "%(n)d Übersetzungen aus %(name)s übernommen.",
-            n=len(report.comparison.changes),
+        ngettext(
+            "%(num)d Übersetzung aus %(name)s übernommen.",
+            "%(num)d Übersetzungen aus %(name)s übernommen.",
+            len(report.comparison.changes),
             name=report.filename,
         )
     )

@@ -39,7 +39,10 @@ from .services import DesignError, EditResult, QuestionnaireRow, change_draft
 _SALT = "translation-import"
 
 EXPORTS = {
-    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xlsx": (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
     "po": ("po", "text/x-gettext-translation; charset=utf-8"),
     "xliff": ("xlf", "application/xliff+xml"),
 }
