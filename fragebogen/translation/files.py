@@ -493,7 +493,11 @@ def _read_xliff(content: bytes) -> TranslationFile:
             source=unit["source"],
             target=unit["target"],
             needs_review=unit["state"]
-            in ("needs-review-translation", "needs-review-l10n"),
+            in (
+                "needs-review-translation",
+                "needs-review-l10n",
+                "needs-review-adaptation",
+            ),
             location=Location(line=unit["line"]),
         )
         for unit in target.units

@@ -1,5 +1,6 @@
-"""The translators' import in a real browser: a flagged translation in the table,
-upload of an edited translation table, the report, confirm."""
+"""The translators' import in a real browser: flagged translations in the table,
+upload of an edited translation table, the report, confirm, and a flag the designer
+clears without editing."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def _flag_and_export(app: Flask, row_id: int, path: Path) -> None:
     table with one confirmed and one broken translation."""
     with app.app_context():
         row = db.session.get(QuestionnaireRow, row_id)
-        label = Text(de="Wie viele Kinder unter 18?", en="How many children?")
+        label = Text(
+            de="Wie viele Kinder unter 18?", en="How many children?", tr="Kaç çocuk?"
+        )
         services.change_draft(
             None,
             row,
@@ -52,7 +55,7 @@ def _flag_and_export(app: Flask, row_id: int, path: Path) -> None:
     book = load_workbook(io.BytesIO(content))
     rows = {row[0].value: row for row in book.active.iter_rows(min_row=2)}
     rows["question.kinder.label"][5].value = "How many children under 18?"
-    rows["question.kinder.label"][7].value = ""  # reviewed
+    rows["question.kinder.label"][7].value = "prüfen: tr"  # en reviewed
     rows["question.kind_alter.label"][6].value = "Kaç yaşında?"  # ${kinder} lost
     book.save(path)
     book.close()
@@ -76,7 +79,7 @@ def test_flagged_table_upload_report_confirm(
 
     table = f"{live_server}/gestaltung/fragebogen/{questionnaire_id}/uebersetzungen"
     page.goto(table)
-    assert page.locator(".review-note").count() == 1
+    assert page.locator(".review-note").count() == 2
     _shot(page, "translations-flagged")
 
     page.get_by_role("link", name="Übersetzte Datei einlesen").click()
@@ -92,4 +95,10 @@ def test_flagged_table_upload_report_confirm(
 
     page.get_by_role("button", name="1 Änderung übernehmen").click()
     assert page.get_by_text("1 Übersetzung aus kurz.xlsx übernommen.").is_visible()
+    assert page.locator(".review-note").count() == 1
+
+    # the designer confirms the Turkish translation without changing it
+    page.get_by_label("Übersetzung passt noch").check()
+    page.get_by_role("button", name="Übersetzungen speichern").click()
+    assert page.get_by_text("Die Übersetzungen sind gespeichert.").is_visible()
     assert page.locator(".review-note").count() == 0

@@ -599,6 +599,19 @@ def translations_from_form(
     }
 
 
+def reviewed_translations(
+    formdata: Any, keys: Mapping[str, str], languages: Sequence[str]
+) -> set[tuple[str, str]]:
+    """The (key, language) pairs ticked as "translation still fits"; the boxes send
+    ``place|language``, unknown ones are ignored."""
+    pairs = set()
+    for value in formdata.getlist("reviewed"):
+        place, _, language = str(value).partition("|")
+        if place in keys and language in languages[1:]:
+            pairs.add((keys[place], language))
+    return pairs
+
+
 # ------------------------------------------------------------------------ surveys
 
 

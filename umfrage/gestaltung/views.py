@@ -593,11 +593,17 @@ def edit_translations(questionnaire_id: int) -> Any:
     if not submitted:
         form.base.data = version.fingerprint
     error_message = None
+    keys = {unit.place: unit.key for unit in translation_units(questionnaire)}
     if submitted and form.validate():
         texts = forms.translations_from_form(form, places, languages)
+        reviewed = forms.reviewed_translations(request.form, keys, languages)
         try:
             result = services.change_draft(
-                _actor(), row, form.base.data, partial(editing.set_texts, texts=texts)
+                _actor(),
+                row,
+                form.base.data,
+                partial(editing.set_texts, texts=texts),
+                review=dict.fromkeys(reviewed, False),
             )
         except services.DesignError as error:
             error_message = error.message
@@ -618,8 +624,8 @@ def edit_translations(questionnaire_id: int) -> Any:
         )
         for number, place in enumerate(places)
     ]
-    keys = {unit.key: unit.place for unit in translation_units(questionnaire)}
-    review = {(keys[key], language) for key, language in review_flags(version)}
+    places_of = {key: place for place, key in keys.items()}
+    review = {(places_of[key], language) for key, language in review_flags(version)}
     return render_template(
         "gestaltung/edit_translations.html",
         review=review,
