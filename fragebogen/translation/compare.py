@@ -33,7 +33,8 @@ class Finding:
 
     ``code``: ``stale_source`` (the file's source differs from the current one),
     ``markup`` (placeholders or markup differ: ``missing``/``extra``),
-    ``unknown_key``, ``duplicate``, ``unknown_language`` or ``missing``.
+    ``unknown_key``, ``duplicate``, ``unknown_language``, ``unknown_column`` (a
+    column without a language, not read) or ``missing``.
     """
 
     code: str
@@ -93,6 +94,9 @@ def compare(
     for language in file.languages:
         if language not in targets:
             unknown.append(Finding("unknown_language", "", language, Location()))
+    unknown.extend(
+        Finding("unknown_column", "", "", location) for location in file.ignored_columns
+    )
     for entry in file.entries:
         if entry.language not in targets:
             continue

@@ -100,6 +100,8 @@ class TranslationFile:
     source_language: str
     languages: tuple[str, ...]
     entries: tuple[FileEntry, ...] = field(default=())
+    #: columns without a language in their header (not read)
+    ignored_columns: tuple[Location, ...] = field(default=())
 
 
 def _refuse(code: str, message: str, **params: Any) -> TranslationFileError:
@@ -235,19 +237,16 @@ def _read_xlsx(content: bytes) -> TranslationFile:
         )
     key_header = KEY_HEADER if KEY_HEADER in sheet.headers else "key"
     languages: list[tuple[str, str, str]] = []  # (header, code, column letter)
+    ignored: list[Location] = []
     for index, header in enumerate(sheet.headers):
         if header in (key_header, STATUS_HEADER, *_CONTEXT_HEADERS) or not header:
             continue
         code = _header_language(header)
-        if code is None:
-            raise _refuse(
-                "unknown_column",
-                f"Blatt {sheet.name}, Spalte {get_column_letter(index + 1)}: Die "
-                f"Überschrift {header!r} nennt keine Sprache (erwartet wie "
-                "„Englisch (en)“).",
-                sheet=sheet.name,
-                column=get_column_letter(index + 1),
+        if code is None:  # a translator's own column (comments …): reported
+            ignored.append(
+                Location(sheet=sheet.name, row=1, column=get_column_letter(index + 1))
             )
+            continue
         languages.append((header, code, get_column_letter(index + 1)))
     if len(languages) < 2:
         raise _refuse(
@@ -272,7 +271,11 @@ def _read_xlsx(content: bytes) -> TranslationFile:
                 )
             )
     return TranslationFile(
-        "xlsx", source, tuple(code for _, code, _ in targets), tuple(entries)
+        "xlsx",
+        source,
+        tuple(code for _, code, _ in targets),
+        tuple(entries),
+        tuple(ignored),
     )
 
 

@@ -62,6 +62,8 @@ def test_xlsx_round_trip_reports_exactly_the_edited_cells() -> None:
     ]
     assert rows["question.alter.label"][7].value == "fehlt: tr"
     rows["title"][5].value = "A short one"
+    sheet["I1"] = "Kommentar"  # a translator's own column: reported, not read
+    sheet["I2"] = "Titel kürzer?"
     rows["question.alter.label"][6].value = "${name} kaç yaşında?"
     buffer = io.BytesIO()
     book.save(buffer)
@@ -76,9 +78,11 @@ def test_xlsx_round_trip_reports_exactly_the_edited_cells() -> None:
     assert [(f.key, f.language) for f in result.missing] == [
         ("question.name.hint", "tr")
     ]
-    assert not (result.stale)
-    assert not (result.markup)
-    assert not (result.unknown)
+    assert result.stale == ()
+    assert result.markup == ()
+    assert [(f.code, f.location.column) for f in result.unknown] == [
+        ("unknown_column", "I")
+    ]
 
 
 def test_po_round_trip_keeps_fuzzy_and_reports_the_edit() -> None:
