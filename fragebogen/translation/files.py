@@ -16,7 +16,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from fragebogen.errors import QuestionnaireError
-from fragebogen.model import Questionnaire
+from fragebogen.model import Questionnaire, text_direction
 from fragebogen.xlsform.sheets import MAX_FILE_BYTES, read_sheets
 
 from .units import ReviewFlags, TranslationUnit, translation_units
@@ -156,6 +156,13 @@ def write_xlsx(questionnaire: Questionnaire, review: ReviewFlags) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
+    rtl = Alignment(wrap_text=True, vertical="top", readingOrder=2)
+    first = len(_CONTEXT_HEADERS) + 3  # column number of the first target
+    rtl_columns = {
+        first + index
+        for index, code in enumerate(targets)
+        if text_direction(code) == "rtl"
+    }
     for unit in _units(questionnaire):
         flagged = [code for code in targets if (unit.key, code) in review]
         missing = [code for code in targets if not unit.source(code).strip()]
@@ -177,7 +184,7 @@ def write_xlsx(questionnaire: Questionnaire, review: ReviewFlags) -> bytes:
         sheet.append(values)
         for cell in sheet[sheet.max_row]:
             cell.data_type = "s"  # text, never a formula
-            cell.alignment = wrap
+            cell.alignment = rtl if cell.column in rtl_columns else wrap
     widths = [34, 14, 18, 22, 50, *([50] * len(targets)), 24]
     for number, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(number)].width = width
