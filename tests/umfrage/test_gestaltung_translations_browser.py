@@ -61,6 +61,9 @@ def _flag_and_export(app: Flask, row_id: int, path: Path) -> None:
     book.close()
 
 
+# the database matters in test_gestaltung_translations.py (both backends); the
+# browser walk runs once
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_flagged_table_upload_report_confirm(
     app: Flask,
     questionnaire_id: int,  # noqa: F811
