@@ -625,7 +625,11 @@ def edit_translations(questionnaire_id: int) -> Any:
         for number, place in enumerate(places)
     ]
     places_of = {key: place for place, key in keys.items()}
-    review = {(places_of[key], language) for key, language in review_flags(version)}
+    review = {
+        (places_of[key], language)
+        for key, language in review_flags(version)
+        if key in places_of
+    }
     return render_template(
         "gestaltung/edit_translations.html",
         review=review,
