@@ -1,6 +1,7 @@
 """Demo questionnaires shipped with the package.
 
-``load_demo("familienbefragung")`` (German, English, Turkish, Arabic) and
+``load_demo("familienbefragung")`` (German, English, Turkish, Arabic, Ukrainian,
+Russian, Polish; uk, ru and pl not reviewed by a native speaker) and
 ``load_demo("schuelerbefragung")`` (German, English).
 """
 

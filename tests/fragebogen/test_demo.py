@@ -37,7 +37,7 @@ def test_demo_files_are_package_data() -> None:
 
 def test_family_survey_contract() -> None:
     q = load_demo("familienbefragung")
-    assert q.languages == ("de", "en", "tr", "ar")
+    assert q.languages == ("de", "en", "tr", "ar", "uk", "ru", "pl")
     assert 5 <= len(q.pages) <= 7
     haushaltstyp = q.question("haushaltstyp")
     assert haushaltstyp.type is QuestionType.SINGLE_CHOICE

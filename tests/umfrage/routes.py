@@ -41,6 +41,7 @@ def sample_values(app: Flask, slug: str) -> dict[str, object]:
         "user_id": spare or 1,
         "slug": slug,
         "filename": "umfrage.css",
+        "language": "en",
     }
 
 

@@ -158,6 +158,17 @@ class ReplaceDraftForm(ImportForm):
     base = HiddenField(validators=[DataRequired()])
 
 
+class TranslationUploadForm(FlaskForm):
+    file = FileField(
+        _l("Datei (Übersetzungstabelle .xlsx, PO oder XLIFF)"),
+        validators=[FileRequired(_l("Bitte wählen Sie eine Datei."))],
+    )
+
+
+class TranslationConfirmForm(BaseForm):
+    payload = HiddenField(validators=[DataRequired()])
+
+
 class AddPageForm(BaseForm):
     name = StringField(
         _l("Name der Seite"),
@@ -586,6 +597,19 @@ def translations_from_form(
         place.place: read_text(form, f"t{number}", languages, optional=place.optional)
         for number, place in enumerate(places)
     }
+
+
+def reviewed_translations(
+    formdata: Any, keys: Mapping[str, str], languages: Sequence[str]
+) -> set[tuple[str, str]]:
+    """The (key, language) pairs ticked as "translation still fits"; the boxes send
+    ``place|language``, unknown ones are ignored."""
+    pairs = set()
+    for value in formdata.getlist("reviewed"):
+        place, _, language = str(value).partition("|")
+        if place in keys and language in languages[1:]:
+            pairs.add((keys[place], language))
+    return pairs
 
 
 # ------------------------------------------------------------------------ surveys

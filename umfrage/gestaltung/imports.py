@@ -112,16 +112,18 @@ class ImportReport:
     payload: str
 
 
-def pack(filename: str, content: bytes, unknown: Sequence[str]) -> str:
+def pack(
+    filename: str, content: bytes, unknown: Sequence[str], salt: str = _SALT
+) -> str:
     """The upload as a signed, compressed string for the confirm form."""
-    serializer = URLSafeSerializer(current_app.secret_key or "", salt=_SALT)
+    serializer = URLSafeSerializer(current_app.secret_key or "", salt=salt)
     data = base64.b64encode(zlib.compress(content, 6)).decode("ascii")
     return str(serializer.dumps({"f": filename, "c": data, "u": list(unknown)}))
 
 
-def unpack(payload: str) -> tuple[str, bytes, list[str]]:
+def unpack(payload: str, salt: str = _SALT) -> tuple[str, bytes, list[str]]:
     """The upload packed by :func:`pack`; DesignError if it was altered."""
-    serializer = URLSafeSerializer(current_app.secret_key or "", salt=_SALT)
+    serializer = URLSafeSerializer(current_app.secret_key or "", salt=salt)
     try:
         data = serializer.loads(payload)
         decompressor = zlib.decompressobj()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from fragebogen.definition import validate_definition
 from fragebogen.errors import DefinitionError, Problem
 from fragebogen.model import Questionnaire, fingerprint
+from fragebogen.translation import review_after_edit
 from fragebogen.xlsform import from_xlsform, to_xlsform
 from fragebogen.yaml_format import YamlLimits, dump_yaml, load_yaml, to_data
 
@@ -52,6 +53,7 @@ from ..models import (
 from ..models import Questionnaire as QuestionnaireRow
 from ..services import questionnaire_of
 from . import editing
+from .review import review_flags, store_review_flags
 
 
 class DesignError(Exception):
@@ -217,6 +219,8 @@ def change_draft(
     row: QuestionnaireRow,
     base: str,
     change: Callable[[Questionnaire], Questionnaire],
+    review: Mapping[tuple[str, str], bool] | None = None,
+    audit: Mapping[str, Any] | None = None,
 ) -> EditResult:
     """Apply ``change`` to the newest version's definition and store it.
 
@@ -224,6 +228,11 @@ def change_draft(
     changed since, StaleVersionError (nothing is stored). A published newest version
     is never changed: a new draft (number + 1) starts from its definition.
     Raises DesignError (from ``editing.EditError``) when the edit is impossible.
+
+    The translations' review flags follow the edit (a changed source text flags its
+    translations, an edited translation is cleared) and then ``review``, which
+    sets (True) or clears (False) the flag of (key, language) pairs. ``audit``
+    (``action`` and details) is recorded in the same transaction.
     """
     version = latest_version(row)
     if base != version.fingerprint:
@@ -239,9 +248,16 @@ def change_draft(
     except editing.EditError as error:
         raise DesignError(str(error)) from None
     data = to_data(changed)
+    flags_before = review_flags(version)
+    flags = review_after_edit(current, changed, flags_before)
+    for pair, needs_review in (review or {}).items():
+        if needs_review:
+            flags.add(pair)
+        else:
+            flags.discard(pair)
     new_version = version.status == VersionStatus.PUBLISHED
     if new_version:
-        if changed == current:
+        if changed == current and flags == flags_before:
             return EditResult(version, False)
         version = QuestionnaireVersion(
             number=version.number + 1, status=VersionStatus.DRAFT
@@ -259,6 +275,16 @@ def change_draft(
         )
     version.definition = data
     version.fingerprint = fingerprint(changed)
+    store_review_flags(version, flags)
+    if audit is not None:
+        details = {k: v for k, v in audit.items() if k != "action"}
+        record(
+            actor_id,
+            audit["action"],
+            f"questionnaire:{row.id}",
+            version=version.number,
+            **details,
+        )
     if changed.title != current.title:
         row.name = (
             changed.title.get_text(changed.default_language, changed.default_language)

@@ -27,6 +27,7 @@ from wtforms import SelectChoice
 from fragebogen import validation
 from fragebogen.errors import AnswerError, DefinitionError
 from fragebogen.model import QuestionType, text_direction
+from fragebogen.translation import translation_units
 
 from ..auth import role_required
 from ..extensions import db
@@ -49,6 +50,7 @@ from ..templating import language_name
 from ..urls import public_url
 from . import editing, forms, imports, letters, services
 from .bursts import find_burst
+from .review import review_flags
 
 bp = Blueprint("gestaltung", __name__, url_prefix="/gestaltung")
 
@@ -591,11 +593,17 @@ def edit_translations(questionnaire_id: int) -> Any:
     if not submitted:
         form.base.data = version.fingerprint
     error_message = None
+    keys = {unit.place: unit.key for unit in translation_units(questionnaire)}
     if submitted and form.validate():
         texts = forms.translations_from_form(form, places, languages)
+        reviewed = forms.reviewed_translations(request.form, keys, languages)
         try:
             result = services.change_draft(
-                _actor(), row, form.base.data, partial(editing.set_texts, texts=texts)
+                _actor(),
+                row,
+                form.base.data,
+                partial(editing.set_texts, texts=texts),
+                review=dict.fromkeys(reviewed, False),
             )
         except services.DesignError as error:
             error_message = error.message
@@ -616,8 +624,15 @@ def edit_translations(questionnaire_id: int) -> Any:
         )
         for number, place in enumerate(places)
     ]
+    places_of = {key: place for place, key in keys.items()}
+    review = {
+        (places_of[key], language)
+        for key, language in review_flags(version)
+        if key in places_of
+    }
     return render_template(
         "gestaltung/edit_translations.html",
+        review=review,
         row=row,
         version=version,
         questionnaire=questionnaire,

@@ -32,6 +32,7 @@ from .surveys import (
     Survey,
     new_response_id,
 )
+from .translations import TranslationReview
 
 __all__ = [
     "LOCAL_TIMEZONE",
@@ -54,6 +55,7 @@ __all__ = [
     "SpentCode",
     "Street",
     "Survey",
+    "TranslationReview",
     "SurveyStatus",
     "User",
     "VersionStatus",

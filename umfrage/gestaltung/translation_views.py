@@ -1,0 +1,159 @@
+"""Designer routes of the translators' workflow (on the ``gestaltung`` blueprint):
+export a version's texts as XLSX, PO or XLIFF and import a file back through a
+report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from fragebogen.translation import Location
+
+from ..auth import role_required
+from ..models import Role
+from ..templating import language_name
+from . import forms, services, translations
+from .views import _actor, _attachment, _changed, bp
+
+
+@bp.route("/fragebogen/<int:questionnaire_id>/version/<int:number>/uebersetzungen.xlsx")
+@role_required(Role.DESIGNER)
+def export_translations_xlsx(questionnaire_id: int, number: int) -> Any:
+    return _export(questionnaire_id, number, "xlsx", None)
+
+
+@bp.route(
+    "/fragebogen/<int:questionnaire_id>/version/<int:number>/uebersetzung-<language>.po"
+)
+@role_required(Role.DESIGNER)
+def export_translations_po(questionnaire_id: int, number: int, language: str) -> Any:
+    return _export(questionnaire_id, number, "po", language)
+
+
+@bp.route(
+    "/fragebogen/<int:questionnaire_id>/version/<int:number>/uebersetzung-<language>.xlf"
+)
+@role_required(Role.DESIGNER)
+def export_translations_xliff(questionnaire_id: int, number: int, language: str) -> Any:
+    return _export(questionnaire_id, number, "xliff", language)
+
+
+def _export(questionnaire_id: int, number: int, kind: str, language: str | None) -> Any:
+    row = services.questionnaire_or_404(questionnaire_id)
+    version = services.version_or_404(row, number)
+    content, filename, mimetype = translations.export_translations(
+        _actor(), version, kind, language
+    )
+    return _attachment(content, filename, mimetype)
+
+
+def location_text(location: Location) -> str:
+    """Where an entry is in its file, in words."""
+    if location.line is not None:
+        return _("Zeile %(line)d", line=location.line)
+    if location.row is not None:
+        return _(
+            "Blatt %(sheet)s, Zeile %(row)d, Spalte %(column)s",
+            sheet=location.sheet,
+            row=location.row,
+            column=location.column,
+        )
+    return ""
+
+
+def _page(
+    row: Any,
+    upload_form: Any,
+    report: translations.TranslationImport | None = None,
+    message: str | None = None,
+    status: int = 200,
+) -> Any:
+    confirm_form = None
+    if report is not None:
+        confirm_form = forms.TranslationConfirmForm(
+            formdata=None,
+            data={"base": report.version.fingerprint, "payload": report.payload},
+        )
+    version = services.latest_version(row)
+    return render_template(
+        "gestaltung/import_translations.html",
+        row=row,
+        version=version,
+        questionnaire=services.questionnaire_of(version),
+        form=upload_form,
+        report=report,
+        confirm_form=confirm_form,
+        message=message,
+        where=location_text,
+        report_languages=", ".join(
+            f"{language_name(code)} ({code})"
+            for code in (report.comparison.languages if report else ())
+        ),
+    ), status
+
+
+@bp.route(
+    "/fragebogen/<int:questionnaire_id>/uebersetzungen/einlesen",
+    methods=["GET", "POST"],
+)
+@role_required(Role.DESIGNER)
+def import_translations(questionnaire_id: int) -> Any:
+    row = services.questionnaire_or_404(questionnaire_id)
+    form = forms.TranslationUploadForm()
+    if request.method == "GET":
+        return _page(row, form)
+    if not form.validate_on_submit():
+        message = "; ".join(str(e) for e in form.file.errors) or _(
+            "Bitte wählen Sie eine Datei."
+        )
+        return _page(row, form, message=message, status=400)
+    upload = form.file.data
+    try:
+        report = translations.read_translations(
+            row, upload.filename or "", upload.read()
+        )
+    except services.DesignError as error:
+        return _page(row, form, message=error.message, status=422)
+    return _page(row, forms.TranslationUploadForm(formdata=None), report)
+
+
+@bp.route(
+    "/fragebogen/<int:questionnaire_id>/uebersetzungen/einlesen/bestaetigen",
+    methods=["POST"],
+)
+@role_required(Role.DESIGNER)
+def confirm_translations(questionnaire_id: int) -> Any:
+    row = services.questionnaire_or_404(questionnaire_id)
+    form = forms.TranslationConfirmForm()
+    upload_form = forms.TranslationUploadForm(formdata=None)
+    if not form.validate_on_submit():
+        return _page(
+            row,
+            upload_form,
+            message=_(
+                "Die Angaben zum Import sind ungültig. Bitte laden Sie die "
+                "Datei neu hoch."
+            ),
+            status=400,
+        )
+    try:
+        result, report = translations.confirm_translations(
+            _actor(), row, form.base.data, form.payload.data
+        )
+    except services.StaleVersionError as error:
+        return _page(row, upload_form, message=error.message, status=409)
+    except services.DesignError as error:
+        return _page(row, upload_form, message=error.message, status=422)
+    _changed(result)
+    flash(
+        ngettext(
+            "%(num)d Übersetzung aus %(name)s übernommen.",
+            "%(num)d Übersetzungen aus %(name)s übernommen.",
+            len(report.comparison.changes),
+            name=report.filename,
+        )
+    )
+    return redirect(url_for(".edit_translations", questionnaire_id=row.id))
