@@ -104,6 +104,12 @@ ACCESS: dict[str, str] = {
     "verwaltung.delete_layer": "admin",
     "verwaltung.audit_log": "admin",
     "verwaltung.export_audit_log": "admin",
+    "auftraege.list_jobs": "staff",
+    "auftraege.show_job": "staff",
+    "auftraege.job_status": "staff",
+    "auftraege.download_result": "staff",
+    "auftraege.retry_job": "staff",
+    "auftraege.confirm_receipt": "staff",
 }
 
 ROLES = ("anonymous", "respondent", "designer", "analyst", "admin")
