@@ -64,7 +64,8 @@ def _build(app: Flask) -> Huey:
 
     huey.run_job = huey.task(  # type: ignore[attr-defined]
         retries=attempts - 1,
-        retry_delay=int(app.config["JOB_RETRY_DELAY_SECONDS"]),
+        # immediate mode runs no scheduler: retry at once
+        retry_delay=0 if huey.immediate else int(app.config["JOB_RETRY_DELAY_SECONDS"]),
         name="run_job",
     )(run_job)
     return huey

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,10 @@ def open_result(actor_id: int | None, job: Job) -> Path | None:
         if not needs_receipt(job):
             hours = float(current_app.config["JOB_KEEP_HOURS_AFTER_DOWNLOAD"])
             later = now + timedelta(hours=hours)
-            if job.keep_until is None or later < job.keep_until:
+            kept = job.keep_until
+            if kept is not None and kept.tzinfo is None:  # SQLite drops the zone
+                kept = kept.replace(tzinfo=UTC)
+            if kept is None or later < kept:
                 job.keep_until = later
         db.session.commit()
     kind = kinds().get(job.kind)
