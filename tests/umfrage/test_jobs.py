@@ -126,7 +126,8 @@ def test_results_expire_after_download(app: Flask, kinds: None) -> None:
     token = csrf_token(designer.get(f"/auftraege/{job_id}").get_data(as_text=True))
     with app.app_context():
         path = runner.result_file(db.session.get(Job, job_id))
-    assert path is not None and path.read_bytes() == b"ok"
+    assert path is not None
+    assert path.read_bytes() == b"ok"
     assert designer.post(f"/auftraege/{job_id}/datei", data={"csrf_token": token})
     page = designer.get(f"/auftraege/{job_id}").get_data(as_text=True)
     assert "Das Ergebnis wurde gelöscht" in page
@@ -225,7 +226,8 @@ def test_worker_killed_mid_job_leaves_it_retried(queue_app: Flask) -> None:
     finally:
         _stop(first)
     killed = _wait_for(app, job_id, lambda j: True)
-    assert killed.status == JobStatus.RUNNING and killed.progress_done < 30
+    assert killed.status == JobStatus.RUNNING
+    assert killed.progress_done < 30
     second = _worker(database_url, queue_url, instance, name)
     try:
         done = _wait_for(app, job_id, lambda j: j.status == JobStatus.DONE)
@@ -249,4 +251,5 @@ def test_redis_worker_runs_a_job(queue_app: Flask) -> None:
         done = _wait_for(app, job_id, lambda j: j.status == JobStatus.DONE)
     finally:
         _stop(worker)
-    assert done.attempts == 1 and done.result_size == len(b"3 steps")
+    assert done.attempts == 1
+    assert done.result_size == len(b"3 steps")
