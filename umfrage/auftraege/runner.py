@@ -63,9 +63,9 @@ class JobKind:
 
 def kinds() -> dict[str, JobKind]:
     """Every job function by its ``Job.kind``."""
-    from ..gestaltung.code_jobs import KINDS as code_kinds
+    from ..gestaltung import code_jobs
 
-    return {**code_kinds}
+    return {**code_jobs.KINDS}
 
 
 def results_dir() -> Path:
