@@ -75,6 +75,7 @@ ACCESS: dict[str, str] = {
     "berichte.show_findings": "analyst",
     "berichte.export_findings": "analyst",
     "berichte.export_responses": "analyst",
+    "berichte.queue_output": "analyst",
     "berichte.city_report": "analyst",
     "berichte.district_profile": "analyst",
     "berichte.district_profiles": "analyst",

@@ -63,9 +63,10 @@ class JobKind:
 
 def kinds() -> dict[str, JobKind]:
     """Every job function by its ``Job.kind``."""
+    from ..berichte import report_jobs
     from ..gestaltung import code_jobs
 
-    return {**code_jobs.KINDS}
+    return {**code_jobs.KINDS, **report_jobs.KINDS}
 
 
 def results_dir() -> Path:
