@@ -24,8 +24,8 @@
       say(box.dataset.textQueued);
     } else if (data.status === "running") {
       say(box.dataset.textRunning
-        .replace("{done}", data.done.toLocaleString())
-        .replace("{total}", data.total.toLocaleString())
+        .replace("{done}", data.done.toLocaleString(document.documentElement.lang))
+        .replace("{total}", data.total.toLocaleString(document.documentElement.lang))
         .replace("{percent}", data.percent));
     } else {
       say(box.dataset.textFinished);
