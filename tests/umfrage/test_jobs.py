@@ -253,3 +253,17 @@ def test_redis_worker_runs_a_job(queue_app: Flask) -> None:
         _stop(worker)
     assert done.attempts == 1
     assert done.result_size == len(b"3 steps")
+
+
+def test_unreachable_queue_fails_the_job_with_a_message(
+    app: Flask, kinds: None
+) -> None:
+    app.config["QUEUE_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    add_staff(app)
+    job_id = _new_job(app, "test_refused", "gestaltung")
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        assert job is not None
+        assert job.status == JobStatus.FAILED
+        assert "Warteschlange" in str(job.error_message)
+        queue.get_huey(app).storage.conn.close()

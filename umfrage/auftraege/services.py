@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Job, JobStatus, Role, User, utc_now
 from . import queue
 from .runner import kinds, purge_results, result_file
+
+log = logging.getLogger(__name__)
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE)
 
@@ -40,10 +44,26 @@ def create_job(
     )
     db.session.add(job)
     db.session.commit()
-    job_id = job.id
-    queue.enqueue(job_id)
-    db.session.expire_all()  # in immediate mode the job has run meanwhile
+    _enqueue_or_fail(job)
     return job
+
+
+def _enqueue_or_fail(job: Job) -> None:
+    """Queue the job; if the queue cannot be reached (Redis down), the job fails
+    at once with a message, instead of waiting for ever."""
+    try:
+        queue.enqueue(job.id)
+    except Exception:
+        log.exception("job %s could not be queued", job.id)
+        db.session.rollback()
+        job.status = JobStatus.FAILED
+        job.error_message = _(
+            "Die Warteschlange für Aufträge ist nicht erreichbar. Versuchen Sie es "
+            "später erneut oder wenden Sie sich an die Verwaltung."
+        )
+        job.finished_at = utc_now()
+        db.session.commit()
+    db.session.expire_all()  # in immediate mode the job has run meanwhile
 
 
 def job_for(user: User, job_id: int) -> Job:
@@ -74,8 +94,7 @@ def retry(job: Job) -> bool:
     job.progress_done = 0
     job.finished_at = None
     db.session.commit()
-    queue.enqueue(job.id)
-    db.session.expire_all()
+    _enqueue_or_fail(job)
     return True
 
 
