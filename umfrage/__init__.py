@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, has_request_context, session
 
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import auth, errors, main, security, templating
+    from .auftraege.views import bp as auftraege_bp
     from .berichte.views import bp as berichte_bp
     from .gestaltung import translation_views  # noqa: F401 (routes on the bp)
     from .gestaltung.views import bp as gestaltung_bp
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(gestaltung_bp)
     app.register_blueprint(berichte_bp)
     app.register_blueprint(verwaltung_bp)
+    app.register_blueprint(auftraege_bp)
     errors.register(app)
     security.register(app)
     templating.register(app)
@@ -54,6 +56,8 @@ def _select_locale() -> str:
     """Respondent pages speak the questionnaire's language where the interface has
     it; otherwise the language chosen in the header; German by default."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a job on the queue: German by default
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     for chosen in (g.get("respondent_language"), session.get("ui_language")):
         if chosen in languages:
             return str(chosen)

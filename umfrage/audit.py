@@ -33,6 +33,7 @@ ACTION_NAMES: dict[str, Any] = {
     "edit_draft": _l("Fragebogenentwurf bearbeitet"),
     "enable_second_factor": _l("Zweiten Faktor eingeschaltet"),
     "enable_small_area_model": _l("Modellschätzung verwendet"),
+    "erase_codes": _l("Einladungscodes gelöscht (Empfang bestätigt)"),
     "export_audit_log": _l("Protokoll heruntergeladen"),
     "export_questionnaire": _l("Fragebogen exportiert"),
     "export_responses": _l("Antworten exportiert"),

@@ -134,13 +134,36 @@ def serve_command(host: str, port: int) -> None:
 
 
 def _serve(host: str, port: int, path: str) -> None:
+    from .auftraege.queue import start_embedded_consumer
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if start_embedded_consumer(app) is not None:
+        click.echo("Aufträge (Briefe, Exporte) laufen in diesem Prozess.")
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(f"Umfrage läuft auf http://{shown}:{port}{path}  (Beenden mit Strg+C)")
     click.echo(f"Anmeldung für Mitarbeitende: http://{shown}:{port}/anmelden")
     sys.stdout.flush()
     # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@main.command("worker")
+@click.option(
+    "--workers", default=2, show_default=True, type=int, help="Threads je Prozess"
+)
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Aufträge aus der Warteschlange abarbeiten (QUEUE_URL, z. B. Redis)."""
+    from .auftraege.queue import create_consumer, queue_url
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = queue_url(app)
+    if url == "immediate":
+        raise click.UsageError("QUEUE_URL=immediate braucht keinen Worker.")
+    shown = url.split("@")[-1] if url.startswith("redis") else url
+    click.echo(f"Worker mit {workers} Threads an {shown} (Beenden mit Strg+C)")
+    sys.stdout.flush()
+    create_consumer(app, workers, embedded=False).run()
 
 
 def _safe_url() -> str:

@@ -68,11 +68,32 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     OPERATOR_NAME = "Stadt Musterstadt, Jugendamt"
     CONTACT_EMAIL = "umfrage@example.org"
-    # Invitation codes (designer): most codes per batch, and how long the two
-    # one-time downloads (CSV, PDF letters) stay possible before the batch's seed
-    # is erased and the codes can never be shown again.
+    # Invitation codes (designer): most codes per batch, and how long the list
+    # (CSV) and letters (PDF) can be made and downloaded at most; the batch's seed
+    # and those files are erased then, or earlier when the designer confirms
+    # receipt, and the codes can never be shown again.
     INVITATION_BATCH_LIMIT = 5000
-    INVITATION_DOWNLOAD_HOURS = 24
+    INVITATION_DOWNLOAD_HOURS = 7 * 24
+    # Task queue (issue 13, umfrage/auftraege/queue.py). QUEUE_URL unset: a SQLite
+    # file in the instance folder, consumed by threads of ``umfrage demo``/``serve``
+    # (QUEUE_WORKERS of them), or huey's immediate mode when testing.
+    # "redis://127.0.0.1:6379/0": Redis, consumed by ``umfrage worker`` processes
+    # (set QUEUE_EMBEDDED=true to consume inside ``serve`` as well).
+    QUEUE_URL: str | None = None
+    QUEUE_NAME = "umfrage"
+    QUEUE_WORKERS = 2
+    QUEUE_EMBEDDED = False
+    # A running job renews its lease every third of JOB_LEASE_SECONDS; a job whose
+    # lease has passed lost its worker and is queued again. Attempts in all
+    # (huey retries an exception after JOB_RETRY_DELAY_SECONDS).
+    JOB_LEASE_SECONDS = 60
+    JOB_MAX_ATTEMPTS = 3
+    JOB_RETRY_DELAY_SECONDS = 10
+    # Job results (files in <instance>/jobs): kept at most JOB_RESULT_DAYS, and
+    # from the first download on JOB_KEEP_HOURS_AFTER_DOWNLOAD more (invitation
+    # codes: until receipt is confirmed or INVITATION_DOWNLOAD_HOURS have passed).
+    JOB_RESULT_DAYS = 7
+    JOB_KEEP_HOURS_AFTER_DOWNLOAD = 24
     # Where respondents reach the app, e.g. "https://umfrage.stadt.de": letters, QR
     # codes and resume links are built from it, never from the request's Host
     # header. Set it before printing letters.

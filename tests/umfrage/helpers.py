@@ -78,3 +78,20 @@ def send_review(client: Any, location: str) -> Any:
     return client.post(
         location, data={"csrf_token": csrf_token(page.get_data(as_text=True))}
     )
+
+
+def codes_file(
+    client: Any, codes_url: str, batch_id: int, kind: str, **extra: Any
+) -> Any:
+    """Make a batch's list ("liste") or letters ("briefe") as a job (huey's
+    immediate mode in tests: done when the POST returns) and download the file."""
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client.get(codes_url).get_data(as_text=True))
+    made = client.post(
+        f"{codes_url}/{batch_id}/{kind}", data={"csrf_token": token}, **extra
+    )
+    if made.status_code != 302:
+        return made
+    job_url = made.headers["Location"]
+    return client.post(f"{job_url}/datei", data={"csrf_token": token}, **extra)

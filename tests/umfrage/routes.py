@@ -35,6 +35,7 @@ def sample_values(app: Flask, slug: str) -> dict[str, object]:
         "question_no": 1,
         "number": 1,
         "batch_id": 1,
+        "job_id": 1,
         "kind": "csv",
         "district_id": district,
         "layer_id": 1,

@@ -430,6 +430,21 @@ def test_other_exports(analyst: FlaskClient) -> None:
     table = pd.read_csv(io.BytesIO(findings.data), dtype=str, keep_default_na=False)
     assert "." in set(table["Schätzwert"])
     assert analyst.get("/berichte/1/ergebnistabelle?format=xlsx").status_code == 200
+    # the same export as a job (immediate mode in tests), then downloaded
+    token = csrf_token(analyst.get("/berichte/1/").get_data(as_text=True))
+    queued = analyst.post(
+        "/berichte/1/auftrag",
+        data={"csrf_token": token, "output": "export", "format": "csv-excel"},
+    )
+    assert queued.status_code == 302
+    job_page = analyst.get(queued.headers["Location"]).get_data(as_text=True)
+    assert "familienbefragung-antworten-excel.csv" in job_page
+    got = analyst.post(
+        queued.headers["Location"] + "/datei", data={"csrf_token": token}
+    )
+    assert got.data == resp.data
+    bad = {"csrf_token": token, "output": "export", "format": "exe"}
+    assert analyst.post("/berichte/1/auftrag", data=bad).status_code == 400
 
 
 class _Runner:

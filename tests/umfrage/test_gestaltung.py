@@ -21,7 +21,7 @@ from fragebogen.demo import load_demo as load_demo_questionnaire
 from fragebogen.xlsform import to_xlsform
 from fragebogen.yaml_format import dump_yaml, from_data
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, codes_file
 from umfrage.codes import hash_code, normalise_code
 from umfrage.extensions import db
 from umfrage.gestaltung import services
@@ -30,6 +30,8 @@ from umfrage.models import (
     AuditLog,
     InvitationBatch,
     InvitationCode,
+    Job,
+    JobStatus,
     QuestionnaireVersion,
     Response,
     Survey,
@@ -790,7 +792,7 @@ def _codes_page(client: FlaskClient, survey_id: int) -> str:
     return client.get(f"/gestaltung/umfrage/{survey_id}/codes").get_data(as_text=True)
 
 
-def test_codes_are_stored_as_hashes_and_each_file_comes_once(
+def test_codes_are_stored_as_hashes_until_receipt_is_confirmed(
     staffed: Flask, designer: FlaskClient
 ) -> None:
     with staffed.app_context():
@@ -823,8 +825,7 @@ def test_codes_are_stored_as_hashes_and_each_file_comes_once(
         hashes = set(db.session.execute(sa.select(InvitationCode.code_hash)).scalars())
     assert len(hashes) == 5
 
-    download = f"{url}/{batch_id}/liste"
-    csv_resp = _post(designer, download)
+    csv_resp = codes_file(designer, url, batch_id, "liste")
     assert csv_resp.status_code == 200
     assert csv_resp.headers["Cache-Control"] == "no-store"
     rows = list(
@@ -847,13 +848,13 @@ def test_codes_are_stored_as_hashes_and_each_file_comes_once(
                     sa.text("select * from invitation_batch")
                 ).all()
             ]
+            + [tuple(r) for r in db.session.execute(sa.text("select * from job"))]
         )
     assert not any(code in dump for code in codes)
 
-    again = _post(designer, download)
-    assert again.status_code == 410
-    assert not any(code in again.get_data(as_text=True) for code in codes)
-    pdf = _post(designer, f"{url}/{batch_id}/briefe")
+    # until receipt is confirmed, the files can be downloaded again
+    assert codes_file(designer, url, batch_id, "liste").data == csv_resp.data
+    pdf = codes_file(designer, url, batch_id, "briefe")
     assert pdf.status_code == 200
     assert pdf.mimetype == "application/pdf"
     text = "".join(
@@ -862,12 +863,24 @@ def test_codes_are_stored_as_hashes_and_each_file_comes_once(
     assert len(PdfReader(io.BytesIO(pdf.data)).pages) == 5
     assert rows[0]["code"] in text
     assert "/s/familienbefragung" in text
-    assert _post(designer, f"{url}/{batch_id}/briefe").status_code == 410
+    with staffed.app_context():
+        files = list((Path(staffed.instance_path) / "jobs").iterdir())
+        assert len(files) == 2
+        job_id = db.session.execute(
+            sa.select(Job.id).where(Job.kind == "invitation_letters")
+        ).scalar_one()
+    confirmed = _post(designer, f"/auftraege/{job_id}/empfang")
+    assert confirmed.status_code == 302
     with staffed.app_context():
         assert db.session.get(InvitationBatch, batch_id).seed is None
-    assert "nicht mehr abrufbar" in _codes_page(designer, survey_id)
+        assert not any(f.exists() for f in files)
+        statuses = set(db.session.execute(sa.select(Job.status)).scalars())
+        assert statuses == {JobStatus.EXPIRED}
+    assert codes_file(designer, url, batch_id, "briefe").status_code == 410
+    assert "Codes gelöscht" in _codes_page(designer, survey_id)
     formats = sorted(e.details["format"] for e in _audit(staffed, "download_codes"))
-    assert formats == ["csv", "pdf"]
+    assert formats == ["csv", "csv", "pdf"]
+    assert _audit(staffed, "erase_codes")[0].details["batch"] == batch_id
     assert _audit(staffed, "generate_codes")[0].details["count"] == 5
 
     # withdrawing makes the unused codes invalid
@@ -907,11 +920,11 @@ def test_codes_per_district_and_the_download_window(
         batch.expires_at = utc_now() - timedelta(minutes=1)
         db.session.commit()
         batch_id = batch.id
-    resp = _post(designer, f"{url}/{batch_id}/liste")
+    resp = codes_file(designer, url, batch_id, "liste")
     assert resp.status_code == 410
     with staffed.app_context():
         assert db.session.get(InvitationBatch, batch_id).seed is None
-    pdf = _post(designer, f"{url}/{batch_id - 1}/briefe")
+    pdf = codes_file(designer, url, batch_id - 1, "briefe")
     assert pdf.status_code == 200
     assert len(PdfReader(io.BytesIO(pdf.data)).pages) == 208
 

@@ -160,8 +160,9 @@ def test_designer_builds_publishes_fields_and_monitors(
     page.get_by_role("link", name="Einladungscodes").click()
     page.get_by_label("Anzahl der Codes").fill("3")
     page.get_by_role("button", name="Codes erzeugen").click()
-    with page.expect_download() as listed:
-        page.get_by_role("button", name="Liste (CSV)").click()
+    page.get_by_role("button", name="Liste (CSV) erstellen").click()
+    with page.expect_download() as listed:  # a job, done at once in tests
+        page.get_by_role("button", name="Herunterladen").click()
     rows = list(
         csv.DictReader(
             io.StringIO(Path(listed.value.path()).read_text(encoding="utf-8-sig")),
@@ -169,11 +170,13 @@ def test_designer_builds_publishes_fields_and_monitors(
         )
     )
     assert len(rows) == 3
+    page.get_by_role("link", name="Einladungscodes").click()
+    page.get_by_role("button", name="Briefe (PDF) erstellen").click()
     with page.expect_download() as printed:
-        page.get_by_role("button", name="Briefe (PDF)").click()
+        page.get_by_role("button", name="Herunterladen").click()
     assert Path(printed.value.path()).read_bytes().startswith(b"%PDF")
-    page.reload()
-    assert page.get_by_text("nicht mehr abrufbar").is_visible()
+    page.get_by_role("link", name="Einladungscodes").click()
+    assert page.get_by_text("Briefe (PDF): fertig").is_visible()
     _shot(page, "designer-codes")
 
     # a respondent follows the QR link, which brings the code along in its

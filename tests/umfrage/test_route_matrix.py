@@ -80,6 +80,7 @@ ACCESS: dict[str, str] = {
     "berichte.show_findings": "analyst",
     "berichte.export_findings": "analyst",
     "berichte.export_responses": "analyst",
+    "berichte.queue_output": "analyst",
     "berichte.city_report": "analyst",
     "berichte.district_profile": "analyst",
     "berichte.district_profiles": "analyst",
@@ -109,6 +110,12 @@ ACCESS: dict[str, str] = {
     "verwaltung.delete_layer": "admin",
     "verwaltung.audit_log": "admin",
     "verwaltung.export_audit_log": "admin",
+    "auftraege.list_jobs": "staff",
+    "auftraege.show_job": "staff",
+    "auftraege.job_status": "staff",
+    "auftraege.download_result": "staff",
+    "auftraege.retry_job": "staff",
+    "auftraege.confirm_receipt": "staff",
 }
 
 ROLES = ("anonymous", "respondent", "designer", "analyst", "admin")

@@ -25,6 +25,7 @@ from tests.umfrage.helpers import (
     PASSWORD,
     add_demo,
     add_staff,
+    codes_file,
     page_answers,
     send_review,
 )
@@ -74,8 +75,7 @@ def _batch_of(designer: FlaskClient, survey_id: int, size: int) -> tuple[int, st
     resp = designer.post(url, data={"count": str(size), "csrf_token": token})
     assert resp.status_code == 302
     batch_id = int(resp.headers["Location"].rsplit("#stapel-", 1)[1])
-    token = csrf_token(designer.get(url).get_data(as_text=True))
-    listing = designer.post(f"{url}/{batch_id}/liste", data={"csrf_token": token})
+    listing = codes_file(designer, url, batch_id, "liste")
     assert listing.status_code == 200
     rows = list(
         csv.DictReader(io.StringIO(listing.data.decode("utf-8-sig")), delimiter=";")
@@ -262,9 +262,11 @@ def test_codes_never_travel_in_urls_and_links_ignore_the_host_header(
     )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
     batch_id = int(resp.headers["Location"].rsplit("#stapel-", 1)[1])
-    listing = designer.post(
-        f"{url}/{batch_id}/liste",
-        data={"csrf_token": token},
+    listing = codes_file(
+        designer,
+        url,
+        batch_id,
+        "liste",
         environ_overrides={"HTTP_HOST": "evil.example"},
     )
     rows = list(
@@ -310,7 +312,7 @@ def test_postgresql_dump_links_no_better_than_chance(
         token = csrf_token(designer.get(url).get_data(as_text=True))
         resp = designer.post(url, data={"count": "10", "csrf_token": token})
         batch_id = int(resp.headers["Location"].rsplit("#stapel-", 1)[1])
-        listing = designer.post(f"{url}/{batch_id}/liste", data={"csrf_token": token})
+        listing = codes_file(designer, url, batch_id, "liste")
         codes += [
             normalise_code(row["code"])
             for row in csv.DictReader(

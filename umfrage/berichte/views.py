@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from auswertung.findings import (
     format_ci,
@@ -29,7 +30,17 @@ from auswertung.findings import (
 
 from ..auth import role_required
 from ..models import Role
-from . import analysis, forms, outputs, rules, services, small_area, svg, weighting
+from . import (
+    analysis,
+    forms,
+    outputs,
+    report_jobs,
+    rules,
+    services,
+    small_area,
+    svg,
+    weighting,
+)
 from .analysis import SetupError
 
 bp = Blueprint("berichte", __name__, url_prefix="/berichte")
@@ -340,6 +351,25 @@ def export_findings(survey_id: int) -> Any:
         f"{_slug(survey.slug)}-ergebnisse{suffix}.{extension}",
         media_type,
     )
+
+
+@bp.route("/<int:survey_id>/auftrag", methods=["POST"])
+@role_required(Role.ANALYST)
+def queue_output(survey_id: int) -> Any:
+    """Make a report or export as a job (for large surveys) and show its page."""
+    survey = services.survey_or_404(survey_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        job = report_jobs.queue_output(
+            int(current_user.id),
+            survey,
+            request.form.get("output", ""),
+            request.form.get("format", ""),
+        )
+    except ValueError:
+        abort(400)
+    return redirect(url_for("auftraege.show_job", job_id=job.id))
 
 
 # Registers the model and rules routes on bp.

@@ -729,16 +729,18 @@ def purge_expired_responses(today: date | None = None) -> list[tuple[Survey, int
 
 # ----------------------------------------------------------------- invitation codes
 #
-# "Download once": codes are never stored, only their keyed hashes
+# Codes are never stored, only their keyed hashes
 # (``hash_code(code, SECRET_KEY, "invitation:<survey id>")``). A batch keeps a random
 # seed; its codes are HMAC-SHA256(SECRET_KEY, seed, index), so the seed alone (a copy
-# of the database) does not reveal them. The CSV list and the PDF letters can each be
-# downloaded once: the download claims its column with a conditional UPDATE (safe
-# with several workers), and the seed is erased in the same transaction once both
-# files are out, or by the first read after ``expires_at``
-# (``INVITATION_DOWNLOAD_HOURS``, default 24) and by ``umfrage purge``. Without the
-# seed nobody, not even an admin, can show the codes again; lost letters are handled
-# by withdrawing the batch's unused codes and generating a new batch.
+# of the database) does not reveal them. The CSV list and the PDF letters are made by
+# jobs (``code_jobs``) as files in the instance folder, which can be downloaded
+# until the designer confirms receipt ("Briefe erhalten – Codes jetzt
+# unwiderruflich löschen") or the deadline ``expires_at`` passes
+# (``INVITATION_DOWNLOAD_HOURS``, default 7 days); then the seed and the files are
+# erased together (by the confirmation, by the first read after the deadline and by
+# ``umfrage purge``). Without the seed nobody, not even an admin, can show the codes
+# again; lost letters are handled by withdrawing the batch's unused codes and
+# generating a new batch.
 
 
 def _derive_codes(key: str, seed: str, count: int, length: int = 10) -> list[str]:
@@ -928,7 +930,10 @@ def _any_hash_exists(hashes: list[str]) -> bool:
 
 
 def wipe_expired_seeds(now: datetime | None = None) -> int:
-    """Erase the seeds of batches whose download window has passed."""
+    """Erase the seeds of batches whose download window has passed, and the
+    letter and list files made from them (their jobs keep them until then)."""
+    from ..auftraege.runner import purge_results
+
     now = now or utc_now()
     result = db.session.execute(
         update(InvitationBatch)
@@ -936,6 +941,7 @@ def wipe_expired_seeds(now: datetime | None = None) -> int:
         .values(seed=None)
     )
     db.session.commit()
+    purge_results(now)
     return int(result.rowcount or 0)
 
 
@@ -946,52 +952,30 @@ class ClaimedCode:
     district_name: str | None
 
 
-DOWNLOAD_KINDS = ("csv", "pdf")
-
-
-def claim_download(
-    actor_id: int | None,
-    batch: InvitationBatch,
-    kind: str,
-    key: str,
-    produce: Callable[[list[ClaimedCode]], bytes],
-) -> bytes:
-    """The one download of ``kind`` ("csv" or "pdf") of a batch: marks it taken,
-    derives the codes, lets ``produce`` make the file, erases the seed when both
-    downloads are done, and commits all together. A second request for the same
-    kind, or one after the window, raises DesignError and reveals nothing."""
-    if kind not in DOWNLOAD_KINDS:
-        abort(404)
-    column = (
-        InvitationBatch.csv_downloaded_at
-        if kind == "csv"
-        else InvitationBatch.pdf_downloaded_at
-    )
-    now = utc_now()
-    claimed = db.session.execute(
-        update(InvitationBatch)
-        .where(
-            InvitationBatch.id == batch.id,
-            column.is_(None),
+def open_batch(batch_id: int) -> InvitationBatch | None:
+    """The batch if its codes can still be shown (seed kept, deadline not passed)."""
+    return db.session.execute(
+        select(InvitationBatch).where(
+            InvitationBatch.id == batch_id,
             InvitationBatch.seed.is_not(None),
-            InvitationBatch.expires_at > now,
+            InvitationBatch.expires_at > utc_now(),
         )
-        .values({column.key: now})
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
+    ).scalar_one_or_none()
+
+
+def batch_codes(batch: InvitationBatch, key: str) -> list[ClaimedCode]:
+    """The batch's codes that are still valid (not withdrawn), derived again from
+    its seed, sorted by district and code. Reads only; the caller (a job) makes
+    the file. Raises DesignError when the seed is gone or the key has changed."""
+    if batch.seed is None:
         raise DesignError(
             _(
-                "Diese Datei wurde schon heruntergeladen oder die Frist ist "
-                "abgelaufen; die Codes können nicht noch einmal angezeigt werden. "
-                "Erzeugen Sie bei Bedarf einen neuen Stapel und ziehen Sie den alten "
-                "zurück."
+                "Die Codes dieses Stapels sind gelöscht und können nicht noch einmal "
+                "angezeigt werden. Erzeugen Sie bei Bedarf einen neuen Stapel und "
+                "ziehen Sie den alten zurück."
             )
         )
-    db.session.refresh(batch)
-    seed = batch.seed or ""  # never empty: the update above required a seed
-    codes = _derive_codes(key, seed, batch.size)
+    codes = _derive_codes(key, batch.seed, batch.size)
     purpose = f"invitation:{batch.survey_id}"
     rows = db.session.execute(
         select(InvitationCode.code_hash, District.code, District.name)
@@ -1006,7 +990,6 @@ def claim_download(
             continue  # withdrawn, or the secret key has changed
         claimed_codes.append(ClaimedCode(code, *districts[code_hash]))
     if rows and not claimed_codes:
-        db.session.rollback()
         raise DesignError(
             _(
                 "Die Codes passen nicht zu den gespeicherten Prüfsummen (wurde der "
@@ -1014,19 +997,7 @@ def claim_download(
             )
         )
     claimed_codes.sort(key=lambda c: (c.district_code or "", c.code))
-    content = produce(claimed_codes)
-    if batch.csv_downloaded_at is not None and batch.pdf_downloaded_at is not None:
-        batch.seed = None
-    record(
-        actor_id,
-        "download_codes",
-        f"survey:{batch.survey_id}",
-        batch=batch.id,
-        format=kind,
-        count=len(claimed_codes),
-    )
-    db.session.commit()
-    return content
+    return claimed_codes
 
 
 def withdraw_batch(actor_id: int | None, batch: InvitationBatch) -> None:

@@ -48,7 +48,7 @@ from ..teilnahme.shown_answers import ShownAnswers
 from ..teilnahme.texts import translate
 from ..templating import language_name
 from ..urls import public_url
-from . import editing, forms, imports, letters, services
+from . import code_jobs, editing, forms, imports, letters, services
 from .bursts import find_burst
 from .review import review_flags
 
@@ -1110,6 +1110,7 @@ def _render_codes(
         limit=current_app.config["INVITATION_BATCH_LIMIT"],
         public_url=public_url("teilnahme.landing", slug=survey.slug),
         flush_size=current_app.config["SPENT_CODE_FLUSH_SIZE"],
+        jobs=code_jobs.active_jobs(survey),
     ), status
 
 
@@ -1139,8 +1140,9 @@ def invitation_codes(survey_id: int) -> Any:
         return _render_codes(survey, form, 422, error.message)
     flash(
         _(
-            "%(count)d Codes sind erzeugt. Laden Sie jetzt die Liste (CSV) und die "
-            "Briefe (PDF) herunter: jede Datei genau einmal.",
+            "%(count)d Codes sind erzeugt. Erstellen Sie jetzt die Briefe (PDF) "
+            "oder die Liste (CSV) und bestätigen Sie nach dem Herunterladen den "
+            "Empfang; dann werden die Codes gelöscht.",
             count=batch.size,
         )
     )
@@ -1152,7 +1154,8 @@ def invitation_codes(survey_id: int) -> Any:
 @bp.route("/umfrage/<int:survey_id>/codes/<int:batch_id>/<kind>", methods=["POST"])
 @role_required(Role.DESIGNER)
 def download_codes(survey_id: int, batch_id: int, kind: str) -> Any:
-    """The one-time download of a batch as CSV ("liste") or PDF letters ("briefe")."""
+    """Make the batch's list ("liste", CSV) or letters ("briefe", PDF) as a job and
+    show its page (the job already made for it, if there is one)."""
     survey = db.get_or_404(Survey, survey_id)
     batch = services.batch_or_404(survey, batch_id)
     form = FlaskForm()
@@ -1161,47 +1164,22 @@ def download_codes(survey_id: int, batch_id: int, kind: str) -> Any:
     formats = {"liste": "csv", "briefe": "pdf"}
     if kind not in formats:
         abort(404)
-    survey_url = public_url("teilnahme.landing", slug=survey.slug)
-    if formats[kind] == "csv":
-
-        def produce(codes: list[services.ClaimedCode]) -> bytes:
-            return letters.codes_csv(_letters(codes), survey_url)
-
-        filename, mimetype = f"codes-{survey.slug}-{batch.id}.csv", "text/csv"
-    else:
-        settings = letters.LetterSettings(
-            survey_title=survey.title,
-            survey_url=survey_url,
-            operator_name=current_app.config["OPERATOR_NAME"],
-            contact_email=current_app.config["CONTACT_EMAIL"],
-            date_text=format_date(local_today(), format="long"),
-            field_end_text=format_date(survey.field_end, format="long")
-            if survey.field_end
-            else None,
-        )
-
-        def produce(codes: list[services.ClaimedCode]) -> bytes:
-            return letters.letters_pdf(_letters(codes), settings)
-
-        filename, mimetype = (
-            f"einladungen-{survey.slug}-{batch.id}.pdf",
-            "application/pdf",
-        )
+    settings = letters.LetterSettings(
+        survey_title=survey.title,
+        survey_url=public_url("teilnahme.landing", slug=survey.slug),
+        operator_name=current_app.config["OPERATOR_NAME"],
+        contact_email=current_app.config["CONTACT_EMAIL"],
+        date_text=format_date(local_today(), format="long"),
+        field_end_text=format_date(survey.field_end, format="long")
+        if survey.field_end
+        else None,
+    )
     try:
-        content = services.claim_download(
-            _actor(), batch, formats[kind], current_app.config["SECRET_KEY"], produce
-        )
+        job = code_jobs.request_file(_actor(), survey, batch, formats[kind], settings)
     except services.DesignError as error:
         form = _codes_form(survey)
         return _render_codes(survey, form, 410, error.message)
-    return _attachment(content, filename, mimetype)
-
-
-def _letters(codes: list[services.ClaimedCode]) -> list[letters.InvitationLetter]:
-    return [
-        letters.InvitationLetter(c.code, c.district_code, c.district_name)
-        for c in codes
-    ]
+    return redirect(url_for("auftraege.show_job", job_id=job.id))
 
 
 @bp.route(

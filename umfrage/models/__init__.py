@@ -18,6 +18,7 @@ from .base import (
     utc_now,
 )
 from .districts import District, DistrictLayer, LayerUpload, PopulationFigure, Street
+from .jobs import Job, JobStatus
 from .questionnaires import (
     PublishedVersionError,
     Questionnaire,
@@ -42,6 +43,8 @@ __all__ = [
     "DistrictLayer",
     "InvitationBatch",
     "InvitationCode",
+    "Job",
+    "JobStatus",
     "LayerUpload",
     "PopulationFigure",
     "PublishedVersionError",
