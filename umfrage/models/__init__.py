@@ -18,6 +18,7 @@ from .base import (
     utc_now,
 )
 from .districts import District, DistrictLayer, LayerUpload, PopulationFigure, Street
+from .population_uploads import PopulationUpload
 from .questionnaires import (
     PublishedVersionError,
     Questionnaire,
@@ -43,6 +44,7 @@ __all__ = [
     "InvitationCode",
     "LayerUpload",
     "PopulationFigure",
+    "PopulationUpload",
     "PublishedVersionError",
     "Questionnaire",
     "QuestionnaireVersion",
