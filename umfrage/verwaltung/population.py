@@ -400,7 +400,7 @@ def guess_mapping(table: RawTable, codes: Iterable[str]) -> TableMapping:
         for i in range(len(keys))
         if i != key_column
         and not any(word in keys[i] for word in _SHARE_WORDS)
-        and _whole_numbers(table, i)
+        and _numbers(table, i)
     ]
     prefixes = {
         i: _prefix(keys[i], [keys[j] for j in counts if j != i]) for i in counts
@@ -431,16 +431,16 @@ def _prefix(key: str, others: Sequence[str]) -> str:
     return ""
 
 
-def _whole_numbers(table: RawTable, index: int) -> bool:
-    """Most of the column's first values are whole numbers (a stray bad value
-    does not hide the column; the check names it)."""
+def _numbers(table: RawTable, index: int) -> bool:
+    """Most of the column's first values are numbers (a stray bad value does not
+    hide the column; the check names it)."""
     values = [cells[index] for _, cells in table.rows[:200] if cells[index]]
     whole = 0
     for text in values:
         number = parse_number(text, table.german_numbers)
-        if number is not None and float(number).is_integer():
+        if number is not None:
             whole += 1
-    return bool(values) and whole >= 0.8 * len(values)
+    return bool(values) and whole >= 0.5 * len(values)
 
 
 # -- checking ---------------------------------------------------------------------

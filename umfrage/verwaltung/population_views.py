@@ -93,29 +93,23 @@ def map_population(layer_id: int) -> Any:
         return _mapping_page(layer_id, form=form, status=BAD_REQUEST)
     mapping = forms.mapping_of(form, page.table)
     upload_id = int(form.upload_id.data) if form.upload_id.data.isdigit() else 0
+    confirm = request.form.get("action") == "confirm"
     try:
-        if request.form.get("action") == "confirm":
+        report = imports.population_report(upload, mapping)
+        if confirm:
             report = imports.confirm_population_import(
                 current_user.id, upload_id, layer_id, mapping
             )
-        else:
-            report = imports.population_report(upload, mapping)
     except imports.MappingError as error:
         _attach(form, error.problems)
-        report = None
-        if request.form.get("action") == "confirm" and not any(
-            name in ("upload",) for name, _message in error.problems
-        ):
-            try:
-                report = imports.population_report(upload, mapping)
-            except imports.MappingError:
-                report = None
+        if report_of_values(error):
+            return _mapping_page(layer_id, form=form, report=report, status=BAD_REQUEST)
         return _mapping_page(
-            layer_id, form=form, report=report, problems=error.problems,
-            status=BAD_REQUEST,
+            layer_id, form=form, problems=error.problems, status=BAD_REQUEST
         )
-    if request.form.get("action") != "confirm":
-        return _mapping_page(layer_id, form=form, report=report)
+    if not confirm:
+        status = 200 if report.ok else BAD_REQUEST
+        return _mapping_page(layer_id, form=form, report=report, status=status)
     flash(
         _(
             "%(rows)d Bevölkerungszahlen für %(areas)d Gebiete übernommen "
@@ -126,6 +120,11 @@ def map_population(layer_id: int) -> Any:
         )
     )
     return redirect(url_for(".show_layer", layer_id=layer_id))
+
+
+def report_of_values(error: imports.MappingError) -> bool:
+    """The confirm failed only on values the report names itself."""
+    return all(name == "values" for name, _message in error.problems)
 
 
 def _attach(form: forms.PopulationMappingForm, problems: list[tuple[str, str]]) -> None:
