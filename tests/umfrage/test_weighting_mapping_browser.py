@@ -69,7 +69,11 @@ def test_demo_weighting_with_dropdowns_only(
             {
                 "question": "haushaltstyp",
                 "variable": "family_type",
-                "codes": {"1": "couple_family", "2": "single_parent", "3": "couple_family"},
+                "codes": {
+                    "1": "couple_family",
+                    "2": "single_parent",
+                    "3": "couple_family",
+                },
             }
         ]
         assert setup.collapse["district"]

@@ -83,6 +83,10 @@ def _cell(
     return PreviewCell(n, population, _status(n, population, min_n))
 
 
+def _answers(n: int) -> str:
+    return {0: "keine Antwort", 1: "1 Antwort"}.get(n, f"{n} Antworten")
+
+
 def _status(n: int, population: float | None, min_n: int) -> str:
     if not population:
         return "no_population" if n else "none"
@@ -149,8 +153,7 @@ def cell_preview(
             reasons = []
             for code in group:
                 small = [
-                    f"{LEVEL_LABELS.get(level, level)} "
-                    + ("keine Antwort" if c.n == 0 else f"{c.n} Antworten")
+                    f"{LEVEL_LABELS.get(level, level)} " + _answers(c.n)
                     for level, c in zip(
                         levels, (cell([code], lv) for lv in levels), strict=True
                     )
