@@ -28,6 +28,9 @@ def _shot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
+# The database does not matter for what the browser sees; test_berichte.py covers
+# the set-up on both.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_demo_weighting_with_dropdowns_only(
     app: Flask, live_server: str, browser_page: Any
 ) -> None:
