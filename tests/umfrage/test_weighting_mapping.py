@@ -1,14 +1,24 @@
 """The weighting form's dropdown mapping (defaults from labels, posted tables) and
-the cell preview with the collapse proposal; plain data, no app."""
+the cell preview with the collapse proposal, as plain data; then the form itself."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
 
 from fragebogen.demo import load_demo
+from tests.conftest import csrf_token, login
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
 from umfrage.berichte import mapping
 from umfrage.berichte.analysis import VariableMapping, WeightingSpec
 from umfrage.berichte.weighting_preview import cell_preview
+from umfrage.extensions import db
+from umfrage.models import WeightingSetup
 
 QUESTIONNAIRE = load_demo("familienbefragung")
 TOTALS = {
@@ -130,3 +140,61 @@ def test_preview_counts_cells_and_explains_the_merge() -> None:
         "Mitte (02): Paarfamilien 3 Antworten, Alleinerziehende 1 Antwort",
     )
     assert [(c.n, c.population) for c in merge.cells] == [(9, 200.0), (6, 60.0)]
+
+
+# -- through the form (one backend: the set-up's storage is tested on both in
+# test_berichte.py) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_form_refuses_unknown_levels_and_keeps_stored_set_ups(
+    app: Flask, client: FlaskClient
+) -> None:
+    add_staff(app)
+    add_demo(app)
+    assert login(client, "auswertung", PASSWORD).status_code == 302
+    page = "/berichte/1/gewichtung"
+    html = client.get(page).get_data(as_text=True)
+    form = {
+        "csrf_token": csrf_token(html),
+        "method": "poststratify",
+        "source": "layer",
+        "cross_with_district": "y",
+        "min_cell_size": "5",
+        "map-family_type-question": "haushaltstyp",
+        "map-family_type-shown": "haushaltstyp",
+        "map-family_type-code-1": "alleinerziehend",
+        "map-family_type-code-2": "single_parent",
+        "map-family_type-code-3": "",
+        "action": "save",
+    }
+    resp = client.post(page, data=form)
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    message = "die Stufe „alleinerziehend“ gibt es nicht."
+    assert html.count(message) == 2  # at the top and beside the dropdown
+    assert html.index('id="fehler"') < html.index('id="zuordnung"')
+    with app.app_context():
+        assert db.session.execute(sa.select(WeightingSetup)).first() is None
+        # a set-up saved before the tables (written form, stored as structure)
+        db.session.add(
+            WeightingSetup(
+                survey_id=1,
+                method="poststratify",
+                mappings=[
+                    {
+                        "question": "haushaltstyp",
+                        "variable": "family_type",
+                        "codes": {"1": "couple_family", "2": "single_parent"},
+                    }
+                ],
+            )
+        )
+        db.session.commit()
+    html = client.get(page).get_data(as_text=True)
+    selected = re.findall(
+        r'name="map-family_type-code-(\d)".*?<option value="([a-z_]*)" selected',
+        html,
+        re.S,
+    )
+    assert selected == [("1", "couple_family"), ("2", "single_parent"), ("3", "")]
