@@ -137,7 +137,7 @@ def test_preview_counts_cells_and_explains_the_merge() -> None:
     assert merge.codes == ("01", "02")
     assert merge.same_parent == "Bezirk A"
     assert merge.reasons == (
-        "Mitte (02): Paarfamilien 3 Antworten, Alleinerziehende 1 Antwort",
+        ("02", "Mitte", (("Paarfamilien", 3), ("Alleinerziehende", 1))),
     )
     assert [(c.n, c.population) for c in merge.cells] == [(9, 200.0), (6, 60.0)]
 

@@ -214,7 +214,7 @@ def histogram_svg(bins: Sequence[tuple[float, float, int]], title_id: str) -> Ma
     if not bins:
         return Markup("")
     largest = max(count for _, _, count in bins) or 1
-    bar = 56
+    bar = 66
     height = 150
     width = bar * len(bins) + 20
     parts = [

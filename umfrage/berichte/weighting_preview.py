@@ -43,7 +43,8 @@ class Merge:
 
     number: int
     codes: tuple[str, ...]
-    reasons: tuple[str, ...]  # "Hamm (0108): Alleinerziehende 2 Antworten"
+    # per member with a too small cell: code, name and (level label, responses)
+    reasons: tuple[tuple[str, str, tuple[tuple[str, int], ...]], ...]
     same_parent: str | None  # the shared parent district, if all share one
     cells: tuple[PreviewCell, ...]  # the merged cells per level
 
@@ -81,10 +82,6 @@ def _cell(
     found = [totals[(c, level)] for c in codes if (c, level) in totals]
     population = sum(found) if found else None
     return PreviewCell(n, population, _status(n, population, min_n))
-
-
-def _answers(n: int) -> str:
-    return {0: "keine Antwort", 1: "1 Antwort"}.get(n, f"{n} Antworten")
 
 
 def _status(n: int, population: float | None, min_n: int) -> str:
@@ -153,16 +150,14 @@ def cell_preview(
             reasons = []
             for code in group:
                 small = [
-                    f"{LEVEL_LABELS.get(level, level)} " + _answers(c.n)
+                    (LEVEL_LABELS.get(level, level), c.n)
                     for level, c in zip(
                         levels, (cell([code], lv) for lv in levels), strict=True
                     )
                     if c.status in ("tiny", "empty")
                 ]
                 if small:
-                    reasons.append(
-                        f"{names.get(code, code)} ({code}): " + ", ".join(small)
-                    )
+                    reasons.append((code, names.get(code, code), tuple(small)))
             shared = {parents.get(code) for code in group}
             merges.append(
                 Merge(
