@@ -62,7 +62,14 @@ def test_demo_weighting_with_dropdowns_only(
     assert page.locator("#diagnose-ok").is_visible()
     misfit = page.locator("#diagnose-konvergenz").inner_text()
     assert "e-" not in misfit
+    assert "< 0,001" in misfit
+    assert "0,25–0,50" in page.locator("svg.histogram").inner_html()
     _shot(page, "weighting-3-saved")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_url("**/gewichtung*")
+    # English numbers in English (the page was first drawn in German)
+    assert "< 0.001" in page.locator("#diagnose-konvergenz").inner_text()
+    assert "0.25–0.50" in page.locator("svg.histogram").inner_html()
     page.locator("#confirm-weighting").click()
     page.wait_for_url("**/ergebnisse")
     with app.app_context():

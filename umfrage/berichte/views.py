@@ -123,6 +123,9 @@ def _weighting_page(
             choices=choices,
             mapping_questions=mapping.question_infos(state.data.questionnaire),
             preview=preview,
+            # a variable, not a literal: Jinja would format a constant once, at
+            # compile time, in the language of the first request
+            misfit_floor=0.001,
             merge_map=svg.groups_map_svg(drawn, merges, "zusammenlegen-karte")
             if drawn is not None and merges
             else None,
