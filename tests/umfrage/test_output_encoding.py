@@ -157,6 +157,7 @@ def test_html_and_svg_show_payloads_as_text(poisoned: Flask) -> None:
 
     analyst = staff(poisoned, "auswertung")
     check_html(analyst, "/berichte/1/ergebnisse", ["label", "district-0101"])
+    check_html(analyst, "/berichte/1/gewichtung", ["option"])  # mapping tables
 
     admin = staff(poisoned, "admin")
     check_html(admin, "/verwaltung/gebiete/1", ["district-0101"])

@@ -106,6 +106,8 @@ ACCESS: dict[str, str] = {
     "verwaltung.discard_upload": "admin",
     "verwaltung.show_layer": "admin",
     "verwaltung.upload_population": "admin",
+    "verwaltung.map_population": "admin",
+    "verwaltung.discard_population": "admin",
     "verwaltung.upload_streets": "admin",
     "verwaltung.delete_layer": "admin",
     "verwaltung.audit_log": "admin",

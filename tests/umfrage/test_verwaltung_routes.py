@@ -63,6 +63,8 @@ FORM = {"role": "designer", "active": "nein", "password": "x" * 12, "confirm": "
 def test_admin_post_routes_are_the_expected_ones(staffed: Flask) -> None:
     assert post_urls(staffed) == [
         "/verwaltung/gebiete/1/bevoelkerung",
+        "/verwaltung/gebiete/1/bevoelkerung/verwerfen",
+        "/verwaltung/gebiete/1/bevoelkerung/zuordnung",
         "/verwaltung/gebiete/1/loeschen",
         "/verwaltung/gebiete/1/strassen",
         "/verwaltung/gebiete/neu",

@@ -47,8 +47,12 @@ class WeightingForm(FlaskForm):
         validators=[InputRequired()],
     )
     mappings = TextAreaField(
-        _l("Zuordnung von Fragen zu Bevölkerungsmerkmalen"),
+        _l("Zuordnung als Text (ersetzt die Tabellen, wenn ausgefüllt)"),
         validators=[Optional(), Length(max=5000)],
+    )
+    auto_collapse = BooleanField(
+        _l("Zu kleine Zellen beim Speichern mit Nachbar-Sozialräumen zusammenlegen"),
+        default=True,
     )
     cross_with_district = BooleanField(
         _l("Merkmale mit dem Sozialraum kreuzen"), default=True

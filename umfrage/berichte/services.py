@@ -303,3 +303,15 @@ def neighbours_of(survey: Survey) -> dict[str, list[str]]:
             _NEIGHBOURS.clear()
         _NEIGHBOURS[key] = result
     return result
+
+
+def population_totals(survey: Survey) -> dict[str, dict[str, float]]:
+    """``{variable: {level: city total}}`` of the layer's population table."""
+    totals: dict[str, dict[str, float]] = {}
+    population = population_table(survey)
+    for variable, level, count in zip(
+        population["variable"], population["level"], population["count"], strict=True
+    ):
+        levels = totals.setdefault(str(variable), {})
+        levels[str(level)] = levels.get(str(level), 0.0) + float(count)
+    return totals

@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
 from auswertung.findings import (
@@ -213,7 +214,7 @@ def histogram_svg(bins: Sequence[tuple[float, float, int]], title_id: str) -> Ma
     if not bins:
         return Markup("")
     largest = max(count for _, _, count in bins) or 1
-    bar = 56
+    bar = 66
     height = 150
     width = bar * len(bins) + 20
     parts = [
@@ -223,7 +224,11 @@ def histogram_svg(bins: Sequence[tuple[float, float, int]], title_id: str) -> Ma
     for index, (low, high, count) in enumerate(bins):
         h = height * count / largest
         x = 10 + index * bar
-        label = f"{low:g}–{high:g}" if math.isfinite(high) else f"≥ {low:g}"
+        label = (
+            f"{_decimal(low)}–{_decimal(high)}"
+            if math.isfinite(high)
+            else f"≥ {_decimal(low)}"
+        )
         parts.append(
             f"<g><title>{escape(f'{count} Antworten mit Gewicht {label} × Mittelwert')}"
             f'</title><rect class="hist-bar" x="{x + 4}" y="{height - h:.1f}" '
@@ -237,4 +242,49 @@ def histogram_svg(bins: Sequence[tuple[float, float, int]], title_id: str) -> Ma
         f'<text class="tick" x="{width / 2}" y="{height + 34}">'
         "Gewicht relativ zum mittleren Gewicht</text></svg>"
     )
+    return Markup("".join(parts))
+
+
+def _decimal(value: float) -> str:
+    """``0,25`` in German, ``0.25`` in English: two decimals as the locale writes."""
+    return str(format_decimal(value, "0.00"))
+
+
+#: Fill colours of merged groups (repeating); unmerged districts stay light grey.
+GROUP_COLOURS = ("#1b6fa8", "#c2571a", "#2e8540", "#7b3f98", "#b8860b", "#0f7c7c")
+
+
+def groups_map_svg(drawn: Any, merges: Sequence[Any], title_id: str) -> Markup:
+    """The layer's map with each proposed group of districts in one colour and
+    its number at each member (the numbers of the table beside it)."""
+    group_of = {code: m for m in merges for code in m.codes}
+    parts = [
+        f'<svg class="choropleth groups-map" viewBox="{escape(drawn.view_box)}" '
+        f'role="img" aria-labelledby="{escape(title_id)}" '
+        'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    labels = []
+    for district in drawn.districts:
+        merge = group_of.get(district.code)
+        colour = (
+            GROUP_COLOURS[(merge.number - 1) % len(GROUP_COLOURS)]
+            if merge is not None
+            else NO_VALUE_COLOUR
+        )
+        text = (
+            f"{district.name} ({district.code}): Gruppe {merge.number}"
+            if merge is not None
+            else f"{district.name} ({district.code})"
+        )
+        parts.append(
+            f'<path d="{escape(district.path)}" fill="{colour}">'
+            f"<title>{escape(text)}</title></path>"
+        )
+        if merge is not None and district.label_x:
+            labels.append(
+                f'<text class="group-number" x="{district.label_x}" '
+                f'y="{district.label_y}">{merge.number}</text>'
+            )
+    parts.extend(labels)
+    parts.append("</svg>")
     return Markup("".join(parts))

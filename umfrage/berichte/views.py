@@ -30,9 +30,11 @@ from auswertung.findings import (
 
 from ..auth import role_required
 from ..models import Role
+from ..services import questionnaire_of
 from . import (
     analysis,
     forms,
+    mapping,
     outputs,
     report_jobs,
     rules,
@@ -40,6 +42,7 @@ from . import (
     small_area,
     svg,
     weighting,
+    weighting_preview,
 )
 from .analysis import SetupError
 
@@ -82,6 +85,8 @@ def _weighting_page(
     upload_form: forms.MarginsUploadForm | None = None,
     problems: list[tuple[str, str]] | None = None,
     status: int = 200,
+    choices: list[mapping.VariableChoice] | None = None,
+    preview: list[weighting_preview.VariablePreview] | None = None,
 ) -> Any:
     survey = services.survey_or_404(survey_id)
     state = weighting.weighting_state(survey, draft=True)
@@ -91,7 +96,8 @@ def _weighting_page(
             data={
                 "method": setup.method if setup else "poststratify",
                 "source": setup.source if setup else "layer",
-                "mappings": analysis.mappings_text(setup.mappings) if setup else "",
+                "mappings": "",
+                "auto_collapse": True,
                 "cross_with_district": setup.cross_with_district if setup else True,
                 "lower_bound": _decimal(setup.lower_bound) if setup else "",
                 "upper_bound": _decimal(setup.upper_bound) if setup else "",
@@ -99,6 +105,14 @@ def _weighting_page(
                 "collapse": analysis.collapse_text(setup.collapse) if setup else "",
             }
         )
+    if choices is None:
+        choices = mapping.choices_for(
+            state.data.questionnaire,
+            services.population_totals(survey),
+            setup.mappings if setup else None,
+        )
+    drawn, _outline = outputs.map_data(survey)
+    merges = [m for p in preview or () for m in p.merges]
     return (
         render_template(
             "berichte/edit_weighting.html",
@@ -108,8 +122,15 @@ def _weighting_page(
             upload_form=upload_form or forms.MarginsUploadForm(),
             action_form=forms.ActionForm(),
             problems=problems or [],
-            questions=services.choice_questions(state.data.questionnaire),
-            population_levels=services.population_levels(survey),
+            choices=choices,
+            mapping_questions=mapping.question_infos(state.data.questionnaire),
+            preview=preview,
+            # a variable, not a literal: Jinja would format a constant once, at
+            # compile time, in the language of the first request
+            misfit_floor=0.001,
+            merge_map=svg.groups_map_svg(drawn, merges, "zusammenlegen-karte")
+            if drawn is not None and merges
+            else None,
             district_names={d.code: d.name for d in state.data.districts},
             histogram=svg.histogram_svg(
                 state.weighted.diagnosis.histogram, "histogramm-titel"
@@ -130,8 +151,18 @@ def edit_weighting(survey_id: int) -> Any:
     if request.method == "GET":
         return _weighting_page(survey_id)
     form = forms.WeightingForm()
+    questionnaire = questionnaire_of(survey.questionnaire_version)
+    choices, mapping_list, mapping_problems = mapping.choices_from_form(
+        request.form, questionnaire, services.population_totals(survey)
+    )
     if not form.validate_on_submit():
-        return _weighting_page(survey_id, form=form, status=BAD_REQUEST)
+        return _weighting_page(
+            survey_id, form=form, choices=choices, status=BAD_REQUEST
+        )
+    if request.form.get("action") == "preview":
+        return _preview(
+            survey_id, survey, form, choices, mapping_list, mapping_problems
+        )
     try:
         weighting.save_weighting_setup(
             survey,
@@ -139,6 +170,9 @@ def edit_weighting(survey_id: int) -> Any:
                 "method": form.method.data,
                 "source": form.source.data,
                 "mappings": form.mappings.data,
+                "mapping_list": mapping_list,
+                "mapping_problems": mapping_problems,
+                "auto_collapse": form.auto_collapse.data,
                 "cross_with_district": form.cross_with_district.data,
                 "lower_bound": form.lower_bound.data,
                 "upper_bound": form.upper_bound.data,
@@ -150,12 +184,55 @@ def edit_weighting(survey_id: int) -> Any:
     except SetupError as error:
         _attach(form, error)
         return _weighting_page(
-            survey_id, form=form, problems=error.problems, status=BAD_REQUEST
+            survey_id,
+            form=form,
+            problems=error.problems,
+            choices=choices,
+            status=BAD_REQUEST,
         )
     flash(
         _("Die Gewichtung ist gespeichert. Bitte die Diagnose prüfen und bestätigen.")
     )
     return redirect(url_for(".edit_weighting", survey_id=survey_id) + "#diagnose")
+
+
+def _preview(
+    survey_id: int,
+    survey: Any,
+    form: forms.WeightingForm,
+    choices: list[mapping.VariableChoice],
+    mapping_list: list[dict[str, Any]],
+    problems: list[tuple[str, str]],
+) -> Any:
+    """The cells the posted set-up would weight, without saving it."""
+    if problems:
+        return _weighting_page(
+            survey_id,
+            form=form,
+            problems=problems,
+            choices=choices,
+            status=BAD_REQUEST,
+        )
+    try:
+        preview = weighting.preview_cells(
+            survey,
+            {
+                "method": form.method.data,
+                "mapping_list": mapping_list,
+                "cross_with_district": form.cross_with_district.data,
+                "min_cell_size": form.min_cell_size.data,
+                "collapse": "" if form.auto_collapse.data else form.collapse.data,
+            },
+        )
+    except SetupError as error:
+        return _weighting_page(
+            survey_id,
+            form=form,
+            problems=error.problems,
+            choices=choices,
+            status=BAD_REQUEST,
+        )
+    return _weighting_page(survey_id, form=form, choices=choices, preview=preview)
 
 
 def _attach(form: Any, error: SetupError) -> None:

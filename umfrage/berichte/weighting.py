@@ -17,7 +17,7 @@ from ..models import (
     utc_now,
 )
 from ..services import questionnaire_of
-from . import analysis
+from . import analysis, weighting_preview
 from .analysis import SetupError, VariableMapping, WeightingSpec
 from .services import (
     SurveyData,
@@ -110,14 +110,19 @@ def save_weighting_setup(
             ):
                 levels.setdefault(variable, set()).add(level)
     mappings: list[dict[str, Any]] = []
+    text = str(values.get("mappings") or "")
+    if not text.strip() and values.get("mapping_list") is not None:
+        # the dropdown tables, checked by the same rules as the written form
+        text = analysis.mappings_text(values["mapping_list"])
     try:
         mappings = analysis.parse_mappings(
-            values.get("mappings") or "",
+            text,
             questionnaire,
             {k: v for k, v in levels.items() if k != "district"},
         )
     except SetupError as error:
         problems.extend(error.problems)
+    problems.extend(values.get("mapping_problems") or [])
     for item in mappings:
         levels.setdefault(item["variable"], set()).update(item["codes"].values())
     collapse: dict[str, dict[str, str]] = {}
@@ -162,6 +167,14 @@ def save_weighting_setup(
     setup.confirmed = False
     setup.updated_at = utc_now()
     setup.updated_by_id = actor_id
+    if values.get("auto_collapse") and method != "none":
+        # merge too small cells now, afresh for this mapping and minimum
+        setup.collapse = {}
+        db.session.flush()
+        state = weighting_state(survey, setup=setup, draft=True)
+        setup.collapse = {
+            k: dict(v) for k, v in state.weighted.diagnosis.suggestion.items()
+        }
     audit.record(actor_id, "save_weighting", f"survey:{survey.id}", method=method)
     db.session.commit()
     return setup
@@ -234,6 +247,41 @@ def confirm_weighting(survey: Survey, actor_id: int | None) -> None:
         number=setup.in_force_number,
     )
     db.session.commit()
+
+
+def preview_cells(
+    survey: Survey, values: dict[str, Any]
+) -> list[weighting_preview.VariablePreview]:
+    """The weighting cells of an unsaved set-up (district × level: responses,
+    population, flags) and the collapse proposal; stores nothing. Raises
+    :class:`SetupError` for what the layer cannot give."""
+    collapse: dict[str, dict[str, str]] = {}
+    if values.get("collapse"):
+        collapse = analysis.parse_collapse(
+            str(values["collapse"]), known_levels(survey)
+        )
+    min_cell = values.get("min_cell_size")
+    spec = WeightingSpec(
+        method=str(values.get("method") or "poststratify"),
+        mappings=tuple(
+            VariableMapping(m["question"], m["variable"], dict(m["codes"]))
+            for m in values.get("mapping_list") or ()
+        ),
+        cross_with_district=bool(values.get("cross_with_district")),
+        min_cell_size=min_cell if isinstance(min_cell, int) and min_cell > 0 else 5,
+        collapse=collapse,
+    )
+    if spec.method == "none" or not spec.mappings:
+        return []
+    data = response_frame(survey)
+    return weighting_preview.cell_preview(
+        data.frame,
+        spec,
+        population_table(survey),
+        [(d.code, d.name, d.parent_name) for d in districts_of(survey)],
+        neighbours_of(survey),
+        {v.name: v.name for v in data.variables},
+    )
 
 
 # ---------------------------------------------------------------------- state

@@ -19,6 +19,7 @@ from .base import (
 )
 from .districts import District, DistrictLayer, LayerUpload, PopulationFigure, Street
 from .jobs import Job, JobStatus
+from .population_uploads import PopulationUpload
 from .questionnaires import (
     PublishedVersionError,
     Questionnaire,
@@ -47,6 +48,7 @@ __all__ = [
     "JobStatus",
     "LayerUpload",
     "PopulationFigure",
+    "PopulationUpload",
     "PublishedVersionError",
     "Questionnaire",
     "QuestionnaireVersion",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -11,6 +12,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -19,6 +21,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..models import Role
 from .geodata import SUPPORTED_CRS, PropertySummary
+from .population import ColumnUse, RawTable, TableMapping, column_letter
 from .services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
@@ -147,6 +150,13 @@ class TableUploadForm(FlaskForm):
     )
 
 
+class PopulationUploadForm(FlaskForm):
+    file = FileField(
+        _l("CSV- oder Excel-Datei (XLSX)"),
+        validators=[FileRequired(_l("Bitte eine Datei auswählen."))],
+    )
+
+
 class ConfirmForm(FlaskForm):
     """A button that only needs the CSRF token (delete, discard)."""
 
@@ -155,4 +165,94 @@ class DeleteLayerForm(FlaskForm):
     confirm = BooleanField(
         _l("Ja, diese Gebietsgliederung endgültig löschen"),
         validators=[DataRequired(_l("Bitte bestätigen Sie das Löschen."))],
+    )
+
+
+class PopulationMappingForm(FlaskForm):
+    """Which column is which; per-column fields are added by
+    :func:`population_mapping_form`."""
+
+    upload_id = HiddenField(validators=[DataRequired()])
+    shape = SelectField(
+        _l("Aufbau der Tabelle"),
+        choices=[
+            SelectChoice(
+                "wide", _l("breit: eine Spalte je Ausprägung (z. B. je Altersgruppe)")
+            ),
+            SelectChoice("long", _l("lang: eine Zeile je Gebiet und Ausprägung")),
+        ],
+    )
+    key_column = SelectField(_l("Spalte mit der Gebietskennung"), choices=[])
+    variable_column = SelectField(_l("Spalte mit dem Merkmal"), choices=[])
+    level_column = SelectField(_l("Spalte mit der Ausprägung"), choices=[])
+    count_column = SelectField(_l("Spalte mit der Anzahl"), choices=[])
+
+
+def population_mapping_form(
+    table: RawTable, proposal: TableMapping, upload_id: int, formdata: Any = None
+) -> PopulationMappingForm:
+    """A fresh form class with a variable and a level field per column, filled
+    with the proposal unless the admin posted values."""
+
+    class Form(PopulationMappingForm):
+        pass
+
+    for index, _name in enumerate(table.header):
+        setattr(
+            Form,
+            f"col_{index}_variable",
+            StringField(_l("Merkmal"), validators=[Optional(), Length(max=100)]),
+        )
+        setattr(
+            Form,
+            f"col_{index}_level",
+            StringField(_l("Ausprägung"), validators=[Optional(), Length(max=100)]),
+        )
+    data: dict[str, Any] = {
+        "upload_id": str(upload_id),
+        "shape": proposal.shape,
+        "key_column": str(proposal.key_column),
+        "variable_column": _index(proposal.variable_column),
+        "level_column": _index(proposal.level_column),
+        "count_column": _index(proposal.count_column),
+    }
+    for index, use in enumerate(proposal.columns):
+        data[f"col_{index}_variable"] = use.variable
+        data[f"col_{index}_level"] = use.level
+    form = Form(formdata=formdata, data=data) if formdata else Form(data=data)
+    choices = [
+        SelectChoice(str(i), f"{column_letter(i)}: {name}")
+        for i, name in enumerate(table.header)
+    ]
+    form.key_column.choices = choices
+    for field in (form.variable_column, form.level_column, form.count_column):
+        field.choices = [SelectChoice("", str(_l("– keine –"))), *choices]
+    return form
+
+
+def _index(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def mapping_of(form: PopulationMappingForm, table: RawTable) -> TableMapping:
+    """The posted mapping (unparseable choices become -1 / None: reported)."""
+
+    def number(text: str | None) -> int | None:
+        return int(text) if text and text.isdigit() else None
+
+    columns = tuple(
+        ColumnUse(
+            " ".join(str(getattr(form, f"col_{i}_variable").data or "").split()),
+            " ".join(str(getattr(form, f"col_{i}_level").data or "").split()),
+        )
+        for i in range(len(table.header))
+    )
+    key = number(form.key_column.data)
+    return TableMapping(
+        shape="long" if form.shape.data == "long" else "wide",
+        key_column=-1 if key is None else key,
+        columns=columns,
+        variable_column=number(form.variable_column.data),
+        level_column=number(form.level_column.data),
+        count_column=number(form.count_column.data),
     )

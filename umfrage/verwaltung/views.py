@@ -303,7 +303,7 @@ def show_layer(layer_id: int) -> Any:
 
 def _layer_page(
     layer_id: int,
-    population_form: forms.TableUploadForm | None = None,
+    population_form: forms.PopulationUploadForm | None = None,
     street_form: forms.TableUploadForm | None = None,
     problems: tuple[geodata.Problem, ...] = (),
     problems_for: str | None = None,
@@ -318,7 +318,7 @@ def _layer_page(
             layer=layer,
             overview=services.layer_overview(layer),
             population_form=population_form
-            or forms.TableUploadForm(prefix="population"),
+            or forms.PopulationUploadForm(prefix="population"),
             street_form=street_form or forms.TableUploadForm(prefix="streets"),
             delete_form=delete_form or forms.DeleteLayerForm(),
             problems=problems,
@@ -327,34 +327,6 @@ def _layer_page(
         ),
         status,
     )
-
-
-@bp.route("/gebiete/<int:layer_id>/bevoelkerung", methods=["POST"])
-@role_required(Role.ADMIN)
-def upload_population(layer_id: int) -> Any:
-    form = forms.TableUploadForm(prefix="population")
-    if not form.validate_on_submit():
-        return _layer_page(layer_id, population_form=form, status=BAD_REQUEST)
-    upload = form.file.data
-    try:
-        result = services.import_population(
-            current_user.id, layer_id, upload.filename or "", upload.read()
-        )
-    except geodata.GeodataError as error:
-        return _layer_page(
-            layer_id,
-            problems=error.problems,
-            problems_for="population",
-            status=BAD_REQUEST,
-        )
-    flash(
-        _(
-            "%(rows)d Bevölkerungszahlen übernommen (Merkmale: %(variables)s).",
-            rows=result.rows,
-            variables=", ".join(result.variables),
-        )
-    )
-    return redirect(url_for(".show_layer", layer_id=layer_id))
 
 
 @bp.route("/gebiete/<int:layer_id>/strassen", methods=["POST"])
@@ -493,3 +465,6 @@ def _int(text: str | None) -> int:
         return int(text or "")
     except ValueError:
         abort(BAD_REQUEST)
+
+
+from . import population_views  # noqa: E402, F401  (routes on this blueprint)
