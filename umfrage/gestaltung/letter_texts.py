@@ -132,8 +132,7 @@ FIXED: dict[str, dict[str, str]] = {
         "code_heading": "نحوه شرکت",
         "step_open": "این آدرس را در مرورگر خود باز کنید",
         "step_code": "و کد دسترسی شخصی خود را در آنجا وارد کنید:",
-        "qr": "یا کد QR را با تلفن هوشمند خود اسکن کنید: کد به طور خودکار وارد "
-        "می شود.",
+        "qr": "یا کد QR را با تلفن هوشمند خود اسکن کنید: کد به طور خودکار وارد می شود.",
         "until": "شما می توانید تا {date} شرکت کنید.",
         "once": "این کد فقط برای یک پرسشنامه معتبر است. لطفا آن را به دیگران ندهید. "
         "اگر وقفه ای ایجاد کردید، بعدا با همان کد ادامه دهید.",
@@ -353,7 +352,7 @@ def default_texts(language: str, **values: str) -> dict[str, str]:
 
 
 def also_available(language: str) -> str:
-    """"This survey is also available in <language>", in that language itself."""
+    """ "This survey is also available in <language>", in that language itself."""
     if language in FIXED:
         return FIXED[language]["also"]
     return f"{FIXED['de']['also'][:-9]} {native_name(language)}."

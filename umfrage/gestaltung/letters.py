@@ -39,6 +39,7 @@ import arabic_reshaper
 import segno
 from babel.dates import format_date
 from bidi import get_display
+from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -184,7 +185,10 @@ def register_fonts() -> None:
     """Register the embedded DejaVu Sans (shipped in ``auswertung/fonts`` with
     its licence) once per process."""
     known = set(pdfmetrics.getRegisteredFontNames())
-    for name, filename in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
+    for name, filename in (
+        (FONT, "DejaVuSans.ttf"),
+        (FONT_BOLD, "DejaVuSans-Bold.ttf"),
+    ):
         if name not in known:
             pdfmetrics.registerFont(TTFont(name, str(font_path(filename))))
 
@@ -207,7 +211,7 @@ def is_rtl(language: str) -> bool:
     return language.split("-")[0] in RTL_LANGUAGES
 
 
-def _shape(text: str) -> str:
+def shape(text: str) -> str:
     """Arabic letters in their joined (contextual) forms, still in logical order."""
     return arabic_reshaper.reshape(text) if _ARABIC_CHARS.search(text) else text
 
@@ -219,7 +223,7 @@ def visual(text: str, rtl: bool | None = None) -> str:
         return text
     if rtl is None:
         rtl = starts_rtl(text)
-    return str(get_display(_shape(text), base_dir="R" if rtl else "L"))
+    return str(get_display(shape(text), base_dir="R" if rtl else "L"))
 
 
 def starts_rtl(text: str) -> bool:
@@ -231,7 +235,7 @@ def starts_rtl(text: str) -> bool:
 
 
 def _width(text: str, font: str, size: float) -> float:
-    return float(pdfmetrics.stringWidth(_shape(text), font, size))
+    return float(pdfmetrics.stringWidth(shape(text), font, size))
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -561,33 +565,40 @@ def _draw_ops(canvas: Canvas, ops: list[tuple[object, ...]]) -> None:
             )
 
 
-def _draw_qr(canvas: Canvas, link: str, x: float, top: float) -> None:
-    """The link as a QR code of vector rectangles (one per run of dark modules)
-    on a white square with the quiet zone. Mask pattern 0 is used without
-    searching all eight (a valid QR code either way; the search would be most of
-    the cost)."""
+def qr_runs(link: str) -> tuple[int, str]:
+    """The link's QR code as a module count and PDF path operators: one
+    rectangle per run of dark modules, in module units with row 0 at the top.
+    Mask pattern 0 is used without searching all eight (a valid QR code either
+    way; the search would be most of the cost)."""
     matrix = segno.make_qr(link, error="m", boost_error=False, mask=0).matrix
     count = len(matrix)
-    quiet = 2.5 * mm
-    module = (QR_SIZE - 2 * quiet) / count
-    canvas.setFillColor(white)
-    canvas.rect(x, PAGE_HEIGHT - top - QR_SIZE, QR_SIZE, QR_SIZE, stroke=0, fill=1)
-    canvas.setFillColor(_BLACK)
-    path = canvas.beginPath()
-    y_top = PAGE_HEIGHT - top - quiet
-    x0 = x + quiet
+    parts = []
     for r, row in enumerate(matrix):
-        y = y_top - (r + 1) * module
         c = 0
         while c < count:
             if row[c]:
                 start = c
                 while c < count and row[c]:
                     c += 1
-                path.rect(x0 + start * module, y, (c - start) * module, module)
+                parts.append(f"{start} {r} {c - start} 1 re")
             else:
                 c += 1
-    canvas.drawPath(path, stroke=0, fill=1)
+    return count, "\n".join(parts)
+
+
+def _draw_qr(canvas: Canvas, link: str, x: float, top: float) -> None:
+    """The QR code as vector rectangles on a white square with the quiet zone."""
+    count, path = qr_runs(link)
+    quiet = 2.5 * mm
+    module = (QR_SIZE - 2 * quiet) / count
+    canvas.setFillColor(white)
+    canvas.rect(x, PAGE_HEIGHT - top - QR_SIZE, QR_SIZE, QR_SIZE, stroke=0, fill=1)
+    canvas.setFillColor(_BLACK)
+    canvas.saveState()
+    # module units, y downwards from the code's top left corner
+    canvas.transform(module, 0, 0, -module, x + quiet, PAGE_HEIGHT - top - quiet)
+    canvas.addLiteral(path + "\nf")
+    canvas.restoreState()
 
 
 def letters_pdf(
@@ -600,6 +611,21 @@ def letters_pdf(
     the code. ``progress(done, total)`` is called every 50 letters and at the end.
     Raises :class:`LetterLayoutError` when the texts do not fit on a page."""
     pages = layout_pages(settings)
+    # binary (not ASCII85) streams: smaller, and ASCII85 in pure Python would
+    # cost more CPU than all the drawing (restored afterwards)
+    a85, rl_config.useA85 = rl_config.useA85, 0
+    try:
+        return _letters_pdf(letters, settings, pages, progress)
+    finally:
+        rl_config.useA85 = a85
+
+
+def _letters_pdf(
+    letters: Sequence[InvitationLetter],
+    settings: LetterSettings,
+    pages: list[_Page],
+    progress: Callable[[int, int], None] | None,
+) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     canvas.setTitle(f"Einladungen: {settings.survey_title}")

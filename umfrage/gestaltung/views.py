@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask import Response as HttpResponse
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -47,7 +47,7 @@ from ..teilnahme.shown_answers import ShownAnswers
 from ..teilnahme.texts import translate
 from ..templating import language_name
 from ..urls import public_url
-from . import editing, forms, imports, letters, services
+from . import editing, forms, imports, letter_templates, letters, services
 from .bursts import find_burst
 
 bp = Blueprint("gestaltung", __name__, url_prefix="/gestaltung")
@@ -1139,14 +1139,20 @@ def invitation_codes(survey_id: int) -> Any:
 def download_codes(survey_id: int, batch_id: int, kind: str) -> Any:
     """The one-time download of a batch as CSV ("liste") or PDF letters ("briefe")."""
     survey = db.get_or_404(Survey, survey_id)
-    batch = services.batch_or_404(survey, batch_id)
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
     formats = {"liste": "csv", "briefe": "pdf"}
     if kind not in formats:
         abort(404)
-    survey_url = public_url("teilnahme.landing", slug=survey.slug)
+    try:  # before the batch is loaded: the codes page below lists it afresh
+        survey_url = letter_templates.survey_url(survey, current_app.config)
+        settings = letter_templates.letter_settings(survey, current_app.config)
+        if formats[kind] == "pdf":
+            letter_templates.check_layout(settings)
+    except services.DesignError as error:  # nothing claimed yet
+        return _render_codes(survey, _codes_form(survey), 409, error.message)
+    batch = services.batch_or_404(survey, batch_id)
     if formats[kind] == "csv":
 
         def produce(codes: list[services.ClaimedCode]) -> bytes:
@@ -1154,16 +1160,6 @@ def download_codes(survey_id: int, batch_id: int, kind: str) -> Any:
 
         filename, mimetype = f"codes-{survey.slug}-{batch.id}.csv", "text/csv"
     else:
-        settings = letters.LetterSettings(
-            survey_title=survey.title,
-            survey_url=survey_url,
-            operator_name=current_app.config["OPERATOR_NAME"],
-            contact_email=current_app.config["CONTACT_EMAIL"],
-            date_text=format_date(local_today(), format="long"),
-            field_end_text=format_date(survey.field_end, format="long")
-            if survey.field_end
-            else None,
-        )
 
         def produce(codes: list[services.ClaimedCode]) -> bytes:
             return letters.letters_pdf(_letters(codes), settings)
@@ -1235,3 +1231,7 @@ def _render_monitor(survey: Survey, error: str | None = None, status: int = 200)
         version=survey.questionnaire_version,
         error_message=error,
     ), status
+
+
+# the letter page's routes live in their own module, on this blueprint
+from . import letter_views  # noqa: E402, F401

@@ -18,6 +18,7 @@ from .base import (
     utc_now,
 )
 from .districts import District, DistrictLayer, LayerUpload, PopulationFigure, Street
+from .letters import LetterTemplate
 from .questionnaires import (
     PublishedVersionError,
     Questionnaire,
@@ -42,6 +43,7 @@ __all__ = [
     "InvitationBatch",
     "InvitationCode",
     "LayerUpload",
+    "LetterTemplate",
     "PopulationFigure",
     "PublishedVersionError",
     "Questionnaire",
