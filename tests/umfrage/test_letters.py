@@ -245,10 +245,12 @@ def test_arabic_is_shaped_in_visual_order_with_glyphs_in_the_embedded_font() -> 
         assert letters.shape(source).rstrip(".:") in page_text, language
     # visual order: the sentence's first word is drawn at the right end
     also = letters.visual(fixed_text("ar", "also"))
-    assert also.startswith(".") and also.endswith("\ufeeb")  # initial Heh of هذا
+    assert also.startswith(".")
+    assert also.endswith("\ufeeb")
     for language in ("tr", "uk"):
         assert fixed_text(language, "also") in front
-    assert "ABCDE-12345" in front and "ABCDE-12345" in back
+    assert "ABCDE-12345" in front
+    assert "ABCDE-12345" in back
 
 
 def _positions(page: Any) -> list[tuple[str, float, float]]:
@@ -284,7 +286,8 @@ def test_din_5008_address_field_and_information_block() -> None:
     assert 45 < return_line[2] < 62.7
     assert len(inside) == 4  # nothing else shows through the window
     info = [p for p in positions if "Datum" in p[0]]
-    assert info and info[0][1] == pytest.approx(125, abs=0.5)
+    assert info
+    assert info[0][1] == pytest.approx(125, abs=0.5)
     assert 50 <= info[0][2] < 98
     subject = [p for p in positions if p[0].startswith("Einladung zur Befragung")]
     assert subject[0][2] > 90  # below the address field
