@@ -586,9 +586,10 @@ def qr_runs(link: str) -> tuple[int, str]:
     return count, "\n".join(parts)
 
 
-def _draw_qr(canvas: Canvas, link: str, x: float, top: float) -> None:
-    """The QR code as vector rectangles on a white square with the quiet zone."""
-    count, path = qr_runs(link)
+def _draw_qr(canvas: Canvas, qr: tuple[int, str], x: float, top: float) -> None:
+    """The QR code (from :func:`qr_runs`) as vector rectangles on a white square
+    with the quiet zone."""
+    count, path = qr
     quiet = 2.5 * mm
     module = (QR_SIZE - 2 * quiet) / count
     canvas.setFillColor(white)
@@ -636,7 +637,7 @@ def _letters_pdf(
         canvas.endForm()
     total = len(letters)
     for number, letter in enumerate(letters, start=1):
-        link = link_with_code(settings.survey_url, letter.code)
+        qr = qr_runs(link_with_code(settings.survey_url, letter.code))
         code = format_code(letter.code)
         for index, page in enumerate(pages):
             canvas.doForm(f"letter{index}")
@@ -646,7 +647,7 @@ def _letters_pdf(
             if right:
                 x -= pdfmetrics.stringWidth(code, CODE_FONT, 20)
             canvas.drawString(x, PAGE_HEIGHT - top, code)
-            _draw_qr(canvas, link, *page.qr_at)
+            _draw_qr(canvas, qr, *page.qr_at)
             if page.address_at and letter.address_lines:
                 ax, atop = page.address_at
                 canvas.setFont(FONT, 10)
