@@ -247,6 +247,9 @@ def test_arabic_is_shaped_in_visual_order_with_glyphs_in_the_embedded_font() -> 
     also = letters.visual(fixed_text("ar", "also"))
     assert also.startswith(".")
     assert also.endswith("\ufeeb")
+    # brackets and quotes in right-to-left runs are mirrored
+    assert letters.visual("\u0627 «Foo» (\u0628)", rtl=True).startswith("(")
+    assert "«Foo»" in letters.visual("\u0627 «Foo» (\u0628)", rtl=True)
     for language in ("tr", "uk"):
         assert fixed_text(language, "also") in front
     assert "ABCDE-12345" in front

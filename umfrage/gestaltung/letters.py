@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 import arabic_reshaper
 import segno
 from babel.dates import format_date
-from bidi import get_display
+from bidi.algorithm import get_display
 from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4
@@ -218,7 +218,10 @@ def shape(text: str) -> str:
 
 def visual(text: str, rtl: bool | None = None) -> str:
     """A line as drawn: shaped and in visual (left-to-right drawing) order. The
-    base direction is ``rtl``, or with None the text's own (its first letter's)."""
+    base direction is ``rtl``, or with None the text's own (its first letter's).
+    python-bidi's pure-Python algorithm is used because it also mirrors brackets
+    and quotes in right-to-left runs (its Rust-based ``bidi.get_display`` does
+    not)."""
     if not rtl and not _RTL_CHARS.search(text):
         return text
     if rtl is None:
