@@ -225,6 +225,8 @@ def _post_routes(survey_id: int, batch_id: int) -> list[str]:
         f"{s}/codes/{batch_id}/liste",
         f"{s}/codes/{batch_id}/briefe",
         f"{s}/codes/{batch_id}/zurueckziehen",
+        f"{s}/anschreiben",
+        f"{s}/anschreiben/briefkopf",
     ]
 
 

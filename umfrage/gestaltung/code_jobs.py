@@ -10,8 +10,6 @@ happens by ``wipe_expired_seeds``).
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import asdict
 from typing import Any
 
 from flask import current_app
@@ -25,7 +23,7 @@ from ..auftraege.runner import JobError, JobKind, JobResult, Progress, expire
 from ..auftraege.services import ACTIVE, create_job
 from ..extensions import db
 from ..models import InvitationBatch, Job, JobStatus, Survey, utc_now
-from . import letters, services
+from . import letter_templates, letters, services
 
 LETTERS = "invitation_letters"
 CODE_LIST = "invitation_code_list"
@@ -58,7 +56,6 @@ def request_file(
     survey: Survey,
     batch: InvitationBatch,
     file_format: str,
-    settings: letters.LetterSettings,
 ) -> Job:
     """Queue the job that makes the batch's letters ("pdf") or list ("csv"), or
     return the one already queued, running or done for it."""
@@ -85,7 +82,6 @@ def request_file(
         {
             "batch_id": batch.id,
             "format": file_format,
-            "settings": asdict(settings),
             "locale": str(_current_locale()),
         },
         survey_id=survey.id,
@@ -115,7 +111,10 @@ def _make_file(job: Job, progress: Progress) -> JobResult:
         letters.InvitationLetter(c.code, c.district_code, c.district_name)
         for c in codes
     ]
-    settings = letters.LetterSettings(**job.params["settings"])
+    try:  # the letter as it is set up now (checked when the job was asked for)
+        settings = letter_templates.letter_settings(batch.survey, current_app.config)
+    except services.DesignError as error:
+        raise JobError(error.message) from None
     slug = batch.survey.slug
     progress(0, len(rows))
     with force_locale(job.params.get("locale") or "de"):
@@ -135,10 +134,8 @@ def _letters_pdf(
     settings: letters.LetterSettings,
     progress: Progress,
 ) -> bytes:
-    """The letters, with progress where ``letters_pdf`` can report it."""
-    if "progress" in inspect.signature(letters.letters_pdf).parameters:
-        return letters.letters_pdf(rows, settings, progress=progress)  # type: ignore[call-arg]
-    return letters.letters_pdf(rows, settings)
+    """The letters, reporting progress every 50 letters."""
+    return letters.letters_pdf(rows, settings, progress=progress)
 
 
 def note_download(actor_id: int | None, job: Job) -> None:

@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask import Response as HttpResponse
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -48,7 +48,7 @@ from ..teilnahme.shown_answers import ShownAnswers
 from ..teilnahme.texts import translate
 from ..templating import language_name
 from ..urls import public_url
-from . import code_jobs, editing, forms, imports, letters, services
+from . import code_jobs, editing, forms, imports, letter_templates, services
 from .bursts import find_burst
 from .review import review_flags
 
@@ -1157,25 +1157,21 @@ def download_codes(survey_id: int, batch_id: int, kind: str) -> Any:
     """Make the batch's list ("liste", CSV) or letters ("briefe", PDF) as a job and
     show its page (the job already made for it, if there is one)."""
     survey = db.get_or_404(Survey, survey_id)
-    batch = services.batch_or_404(survey, batch_id)
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
     formats = {"liste": "csv", "briefe": "pdf"}
     if kind not in formats:
         abort(404)
-    settings = letters.LetterSettings(
-        survey_title=survey.title,
-        survey_url=public_url("teilnahme.landing", slug=survey.slug),
-        operator_name=current_app.config["OPERATOR_NAME"],
-        contact_email=current_app.config["CONTACT_EMAIL"],
-        date_text=format_date(local_today(), format="long"),
-        field_end_text=format_date(survey.field_end, format="long")
-        if survey.field_end
-        else None,
-    )
+    try:  # before the batch is loaded: the codes page below lists it afresh
+        settings = letter_templates.letter_settings(survey, current_app.config)
+        if formats[kind] == "pdf":
+            letter_templates.check_layout(settings)
+    except services.DesignError as error:  # nothing queued
+        return _render_codes(survey, _codes_form(survey), 409, error.message)
+    batch = services.batch_or_404(survey, batch_id)
     try:
-        job = code_jobs.request_file(_actor(), survey, batch, formats[kind], settings)
+        job = code_jobs.request_file(_actor(), survey, batch, formats[kind])
     except services.DesignError as error:
         form = _codes_form(survey)
         return _render_codes(survey, form, 410, error.message)
@@ -1228,3 +1224,7 @@ def _render_monitor(survey: Survey, error: str | None = None, status: int = 200)
         version=survey.questionnaire_version,
         error_message=error,
     ), status
+
+
+# the letter page's routes live in their own module, on this blueprint
+from . import letter_views  # noqa: E402, F401

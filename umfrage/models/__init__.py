@@ -19,6 +19,7 @@ from .base import (
 )
 from .districts import District, DistrictLayer, LayerUpload, PopulationFigure, Street
 from .jobs import Job, JobStatus
+from .letters import LetterTemplate
 from .population_uploads import PopulationUpload
 from .questionnaires import (
     PublishedVersionError,
@@ -47,6 +48,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "LayerUpload",
+    "LetterTemplate",
     "PopulationFigure",
     "PopulationUpload",
     "PublishedVersionError",
