@@ -12,25 +12,14 @@ from flask_babel import (
 )
 from flask_babel import gettext as _
 
+from fragebogen.model import text_direction
 from fragebogen.validation import answer_fields
 
-# Names of questionnaire languages in their own language (shown on language choice).
-LANGUAGE_NAMES = {
-    "de": "Deutsch",
-    "en": "English",
-    "tr": "Türkçe",
-    "ar": "العربية",
-    "fa": "فارسی",
-    "ru": "Русский",
-    "uk": "Українська",
-    "pl": "Polski",
-    "fr": "Français",
-}
-
-
-def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
-
+from .languages import (  # noqa: F401 - LANGUAGE_NAMES re-exported
+    LANGUAGE_NAMES,
+    language_name,
+    unreviewed_languages,
+)
 
 def ui_language() -> str:
     return str(get_locale() or "de")
@@ -56,6 +45,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         ui_language=ui_language,
         language_name=language_name,
+        text_direction=text_direction,
+        unreviewed_languages=unreviewed_languages,
         status_label=status_label,
         role_label=role_label,
         answer_fields=answer_fields,
