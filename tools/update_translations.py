@@ -98,11 +98,12 @@ def _new_catalogue(language: str) -> None:
         project="Umfrage",
         header_comment=(
             f"# {name} texts of the Umfrage respondent pages.\n"
-            f"# {NOT_REVIEWED}: machine or non-native translation. Have it\n"
-            "# checked, then record the review in Language-Team and in\n"
-            "# docs/translating.md (see there)."
+            f"# {NOT_REVIEWED}: machine or non-native\n"
+            "# translation. Have it checked, then record the review\n"
+            "# in Language-Team and docs/translating.md."
         ),
         language_team=NOT_REVIEWED,
+        fuzzy=False,
     )
     path = catalogue_path(language)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,9 +126,11 @@ def update() -> None:
         template = POT if language in FULL_LANGUAGES else RESPONDENT_POT
         if not catalogue_path(language).exists():
             _new_catalogue(language)
+        full = language in FULL_LANGUAGES
         _babel(
             "update", "-i", str(template), "-d", str(TRANSLATIONS), "-l", language,
             "--no-fuzzy-matching", "--ignore-pot-creation-date",
+            *([] if full else ["--ignore-obsolete"]),
         )  # fmt: skip
     _babel("compile", "-d", str(TRANSLATIONS))
 
