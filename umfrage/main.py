@@ -1,8 +1,9 @@
 """Public pages every visitor can reach: start, data sources, accessibility, privacy.
 
 The privacy notice and the accessibility statement are linked from every respondent
-page with ``?sprache=<language>``; in a respondent language (``languages.RESPONDENT_LANGUAGES``) they
-are shown in it, otherwise in the interface language.
+page with ``?sprache=<language>``; in a respondent language
+(``languages.RESPONDENT_LANGUAGES``) they are shown in it, otherwise in the interface
+language.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from fragebogen.model import text_direction
 
 from . import services
 from .extensions import login_manager
-from .security import local_target
 from .languages import RESPONDENT_LANGUAGES
+from .security import local_target
 from .teilnahme.chrome import format_day, use_language
 from .templating import ui_language
 

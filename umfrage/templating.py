@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from flask import Flask
 from flask_babel import (
     format_date,
@@ -12,17 +15,29 @@ from flask_babel import (
 )
 from flask_babel import gettext as _
 
+from auswertung import findings
 from fragebogen.model import text_direction
 from fragebogen.validation import answer_fields
 
-from .languages import (  # noqa: F401 - LANGUAGE_NAMES re-exported
-    LANGUAGE_NAMES,
-    language_name,
-    unreviewed_languages,
-)
+from .languages import language_name, unreviewed_languages
+
 
 def ui_language() -> str:
     return str(get_locale() or "de")
+
+
+def findings_formats() -> dict[str, Callable[..., str]]:
+    """The findings' number formats (``fmt``, ``fmt_ci``, ``value_text``,
+    ``interval_text``, ``n_text``) in the interface language: the published
+    German format on German pages, ``45.3%`` on English ones."""
+    locale = ui_language()
+    return {
+        "fmt": partial(findings.format_estimate, locale=locale),
+        "fmt_ci": partial(findings.format_ci, locale=locale),
+        "value_text": partial(findings.value_text, locale=locale),
+        "interval_text": partial(findings.interval_text, locale=locale),
+        "n_text": partial(findings.n_text, locale=locale),
+    }
 
 
 def status_label(status: str) -> str:

@@ -32,7 +32,9 @@ def chrome_language(language: str) -> str:
         return own
     config = current_app.config
     chosen = session.get("ui_language") if has_request_context() else None
-    return str(chosen if chosen in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"])
+    return str(
+        chosen if chosen in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def use_language(language: str) -> None:

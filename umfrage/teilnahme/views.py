@@ -31,8 +31,8 @@ from fragebogen.errors import AnswerError
 from fragebogen.model import Questionnaire, text_direction
 
 from ..codes import format_code
-from ..languages import base_language
 from ..extensions import _no_client_address, limiter, login_manager
+from ..languages import base_language
 from ..models import Response, ResponseStatus, Survey
 from ..urls import public_url
 from . import access, district_map, services
