@@ -27,6 +27,7 @@ import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
@@ -200,11 +201,16 @@ def catalogue_problems(language: str) -> dict[str, str]:
     return problems
 
 
+def _key(value: Any) -> Any:
+    """``read_mo`` gives plural ids and strings as lists, ``read_po`` as tuples."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def stale_compiled(language: str) -> list[str]:
     """msgids whose compiled translation differs from the ``.po`` file (as
     ``pybabel compile`` writes it: translated, not fuzzy)."""
     with catalogue_path(language, ".mo").open("rb") as handle:
-        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+        compiled = {_key(m.id): _key(m.string) for m in read_mo(handle) if m.id}
     wanted = {
         m.id: m.string
         for m in read_catalogue(catalogue_path(language))
