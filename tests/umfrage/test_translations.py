@@ -43,7 +43,8 @@ def _tool() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "update_translations", ROOT / "tools" / "update_translations.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -291,8 +292,9 @@ def test_every_respondent_page_in_every_language(app: Flask) -> None:
     assert "0 bis 1.500" in seen["de question page, too large"]
     assert "0 to 1,500" in seen["en question page, too large"]
     # mixed-language fragments carry their own language and direction
-    assert '<a href="/s/sprachen?sprache=ar" lang="ar" hreflang="ar" dir="rtl"' in (
-        seen["uk landing"]
+    assert (
+        '<a href="/s/sprachen?sprache=ar" lang="ar" hreflang="ar" dir="rtl"'
+        in (seen["uk landing"])
     )
     assert 'lang="uk" dir="ltr">Українська</span>' in seen["ar a11y"]
 
@@ -317,7 +319,8 @@ def test_accept_language_preselects_the_landing_language(
     )
     assert f'<html lang="{expected}" dir="{text_direction(expected)}">' in html
     current = re.search(r'<a [^>]*lang="(\w+)"[^>]*aria-current="page"', html)
-    assert current is not None and current.group(1) == expected
+    assert current is not None
+    assert current.group(1) == expected
     # a chosen language beats the browser's
     chosen = app.test_client().get(
         f"/s/{SLUG}?sprache=tr", headers={"Accept-Language": header}
