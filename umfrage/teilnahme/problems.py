@@ -128,20 +128,20 @@ def _range_sentence(question: Question, language: str) -> str:
     low, high = question.minimum, question.maximum
     if low is not None and high is not None:
         return translate(
-            N_("Erlaubt sind Werte von %(minimum)s bis %(maximum)s."),
+            "Erlaubt sind Werte von %(minimum)s bis %(maximum)s.",
             language,
             minimum=_number(low, question, language),
             maximum=_number(high, question, language),
         )
     if low is not None:
         return translate(
-            N_("Der Wert muss mindestens %(minimum)s sein."),
+            "Der Wert muss mindestens %(minimum)s sein.",
             language,
             minimum=_number(low, question, language),
         )
     if high is not None:
         return translate(
-            N_("Der Wert darf höchstens %(maximum)s sein."),
+            "Der Wert darf höchstens %(maximum)s sein.",
             language,
             maximum=_number(high, question, language),
         )
@@ -154,14 +154,12 @@ def problem_message(problem: Problem, question: Question | None, language: str) 
     params: Mapping[str, Any] = problem.params or {}
     if code == "required":
         if question is not None and question.type == QuestionType.CONSENT:
-            return translate(N_("Bitte stimmen Sie zu, um fortzufahren."), language)
-        return translate(N_("Bitte beantworten Sie diese Frage."), language)
+            return translate("Bitte stimmen Sie zu, um fortzufahren.", language)
+        return translate("Bitte beantworten Sie diese Frage.", language)
     if code == "invalid_option":
-        return translate(
-            N_("Bitte wählen Sie eine der angebotenen Antworten."), language
-        )
+        return translate("Bitte wählen Sie eine der angebotenen Antworten.", language)
     if code == "invalid_value":
-        return translate(N_("Diese Antwort hat ein ungültiges Format."), language)
+        return translate("Diese Antwort hat ein ungültiges Format.", language)
     if code == "too_long":
         limit = int(params.get("limit", 0) or 0)
         return ntranslate(
@@ -178,15 +176,13 @@ def problem_message(problem: Problem, question: Question | None, language: str) 
                 if option.value == label:
                     label = option.label.get_text(language, language)
         return translate(
-            N_(
-                "„%(option)s“ kann nicht zusammen mit anderen Antworten gewählt werden."
-            ),
+            "„%(option)s“ kann nicht zusammen mit anderen Antworten gewählt werden.",
             language,
             option=label,
         )
     if code in ("not_a_number", "not_an_integer", "too_many_decimals", "out_of_range"):
         if question is None:
-            return translate(N_("Bitte prüfen Sie diese Antwort."), language)
+            return translate("Bitte prüfen Sie diese Antwort.", language)
         if question.decimals:
             first = ntranslate(
                 "Bitte geben Sie eine Zahl mit höchstens %(num)s Nachkommastelle ein.",
@@ -195,7 +191,7 @@ def problem_message(problem: Problem, question: Question | None, language: str) 
                 language,
             )
         else:
-            first = translate(N_("Bitte geben Sie eine ganze Zahl ein."), language)
+            first = translate("Bitte geben Sie eine ganze Zahl ein.", language)
         return " ".join(
             part for part in (first, _range_sentence(question, language)) if part
         )
@@ -205,26 +201,26 @@ def problem_message(problem: Problem, question: Question | None, language: str) 
         ):
             return " ".join(
                 (
-                    translate(N_("Bitte geben Sie eine Jahreszahl ein."), language),
+                    translate("Bitte geben Sie eine Jahreszahl ein.", language),
                     _range_sentence(question, language),
                 )
             )
         return translate(
-            N_("Bitte geben Sie eine vierstellige Jahreszahl ein (zum Beispiel 2015)."),
+            "Bitte geben Sie eine vierstellige Jahreszahl ein (zum Beispiel 2015).",
             language,
         )
     if code == "invalid_date":
         return translate(
-            N_("Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ)."), language
+            "Bitte geben Sie ein gültiges Datum ein (TT.MM.JJJJ).", language
         )
     if code == "invalid_district":
         return translate(
-            N_("Bitte wählen Sie Ihr Gebiet auf der Karte oder in der Liste."),
+            "Bitte wählen Sie Ihr Gebiet auf der Karte oder in der Liste.",
             language,
         )
     if code == "constraint":
         # validate_page already chose the definition's message in this language
         if problem.message == CONSTRAINT_MESSAGE:
-            return translate(N_("Diese Antwort ist nicht zulässig."), language)
+            return translate("Diese Antwort ist nicht zulässig.", language)
         return problem.message
-    return translate(N_("Bitte prüfen Sie diese Antwort."), language)
+    return translate("Bitte prüfen Sie diese Antwort.", language)
