@@ -306,6 +306,7 @@ def test_every_respondent_page_in_every_language(app: Flask) -> None:
         ("fr-FR,fr;q=0.9,pl;q=0.5", "pl"),
         ("ar-SY", "ar"),
         ("fr, es;q=0.5", "de"),
+        ("en;q=0, ru;q=0.3, *", "ru"),
     ],
 )
 def test_accept_language_preselects_the_landing_language(

@@ -143,7 +143,9 @@ def _browser_language(languages: list[str]) -> str:
     by_base: dict[str, str] = {}
     for code in languages:
         by_base.setdefault(base_language(code), code)
-    for value, _quality in accepted:
+    for value, quality in accepted:
+        if quality <= 0:  # "not this one"
+            continue
         if value in languages:
             return value
         base = base_language(value)
