@@ -297,6 +297,8 @@ def test_every_respondent_page_in_every_language(app: Flask) -> None:
         in (seen["uk landing"])
     )
     assert 'lang="uk" dir="ltr">Українська</span>' in seen["ar a11y"]
+    assert '<bdi lang="de">Stadt Musterstadt' in seen["ar landing"]
+    assert '<bdi lang="de">Stadt Musterstadt' in seen["uk a11y"]
 
 
 @pytest.mark.parametrize(
