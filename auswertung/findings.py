@@ -1,15 +1,19 @@
 """Findings tables as published: one row per district and the city with estimate,
 interval, comparison, precision and suppression, their German number formats, and
-the findings CSV/XLSX."""
+the findings CSV/XLSX. The text formats take a Babel ``locale`` for staff pages in
+another language (German, the default, is the published format)."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
+from babel import Locale
+from babel.numbers import format_decimal
 
 from auswertung.disclosure import DEFAULT_MIN_N, SUPPRESSION_MARK
 
@@ -121,26 +125,39 @@ class IndicatorTable:
         return None
 
 
-def format_number(value: float, decimals: int) -> str:
+def format_number(value: float, decimals: int, locale: str = "de") -> str:
     """German number format: ``1234.5`` → ``"1.234,5"``; NaN → the suppression
-    mark."""
+    mark. Another ``locale`` (a staff page in English) gets its own separators
+    (Babel: ``"1,234.5"``)."""
     if value is None or not math.isfinite(value):
         return SUPPRESSION_MARK
+    if locale != "de":
+        pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+        return format_decimal(value, format=pattern, locale=locale)
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
-def format_estimate(value: float, statistic: str) -> str:
+def _percent(text: str, locale: str) -> str:
+    """``text`` (a formatted number or range) with the locale's percent sign:
+    ``"45,3 %"`` in German, ``"45.3%"`` in English, ``"%45,3"`` in Turkish."""
+    if locale == "de":
+        return f"{text} %"
+    pattern = Locale.parse(locale).percent_formats[None].pattern.split(";")[0]
+    return re.sub(r"[#0,.]+", lambda _match: text, pattern, count=1)
+
+
+def format_estimate(value: float, statistic: str, locale: str = "de") -> str:
     """A mean with two decimals (``"3,12"``), a share as percent with one
     (``"45,3 %"``)."""
     if value is None or not math.isfinite(value):
         return SUPPRESSION_MARK
     if statistic == "share":
-        return f"{format_number(100 * value, 1)} %"
-    return format_number(value, 2)
+        return _percent(format_number(100 * value, 1, locale), locale)
+    return format_number(value, 2, locale)
 
 
-def format_ci(lower: float, upper: float, statistic: str) -> str:
+def format_ci(lower: float, upper: float, statistic: str, locale: str = "de") -> str:
     """A confidence interval, ``"3,05–3,19"`` or ``"41,2–49,5 %"``."""
     if not (
         lower is not None
@@ -150,8 +167,9 @@ def format_ci(lower: float, upper: float, statistic: str) -> str:
     ):
         return SUPPRESSION_MARK
     if statistic == "share":
-        return f"{format_number(100 * lower, 1)}–{format_number(100 * upper, 1)} %"
-    return f"{format_number(lower, 2)}–{format_number(upper, 2)}"
+        low, high = (format_number(100 * v, 1, locale) for v in (lower, upper))
+        return _percent(f"{low}–{high}", locale)
+    return f"{format_number(lower, 2, locale)}–{format_number(upper, 2, locale)}"
 
 
 #: Note beside a value that the weighting fixed to its register value.
@@ -165,18 +183,18 @@ IMPRECISE_LEGEND = (
 )
 
 
-def value_text(row: ResultRow, statistic: str) -> str:
+def value_text(row: ResultRow, statistic: str, locale: str = "de") -> str:
     """The published value: ``"."`` when suppressed, in parentheses when
     imprecise."""
     if row.suppressed:
         return SUPPRESSION_MARK
-    text = format_estimate(row.estimate, statistic)
+    text = format_estimate(row.estimate, statistic, locale)
     if row.imprecise and not row.fixed and text != SUPPRESSION_MARK:
         return f"({text})"
     return text
 
 
-def n_text(row: ResultRow, min_n: int) -> str:
+def n_text(row: ResultRow, min_n: int, locale: str = "de") -> str:
     """The published number of respondents: ``"< 5"`` below the minimum,
     ``"."`` for a cell suppressed to protect others (its n would give the small
     cell's n away)."""
@@ -184,17 +202,17 @@ def n_text(row: ResultRow, min_n: int) -> str:
         return SUPPRESSION_MARK
     if 0 < row.n < min_n:
         return f"< {min_n}"
-    return format_number(row.n, 0)
+    return format_number(row.n, 0, locale)
 
 
-def interval_text(row: ResultRow, statistic: str) -> str:
+def interval_text(row: ResultRow, statistic: str, locale: str = "de") -> str:
     """The published interval: ``"."`` when suppressed, ``"–"`` for register
     values."""
     if row.suppressed:
         return SUPPRESSION_MARK
     if row.fixed:
         return "–"
-    return format_ci(row.ci_lower, row.ci_upper, statistic)
+    return format_ci(row.ci_lower, row.ci_upper, statistic, locale)
 
 
 def cv_limit_text(limit: float) -> str:

@@ -227,7 +227,11 @@ def browser_page() -> Iterator[Any]:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
-        context = browser.new_context(viewport={"width": 390, "height": 844})
+        # a German browser (Accept-Language de-DE), as most respondents in a German
+        # city use: respondent landing pages preselect the browser's language
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, locale="de-DE"
+        )
         # Generous waits: on a loaded machine a page may take long to appear, and
         # every wait in the tests is for a state (URL, element), never a sleep.
         context.set_default_timeout(90_000)

@@ -53,14 +53,19 @@ def _migrations_dir() -> Any:
 
 
 def _select_locale() -> str:
-    """Respondent pages speak the questionnaire's language where the interface has
-    it; otherwise the language chosen in the header; German by default."""
-    languages = current_app.config["LANGUAGES"]
+    """Respondent pages speak the questionnaire's language where a respondent
+    catalogue has it (``teilnahme.chrome``); staff pages the language chosen in
+    the header (de/en); German by default."""
     if not has_request_context():  # a job on the queue: German by default
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    for chosen in (g.get("respondent_language"), session.get("ui_language")):
-        if chosen in languages:
-            return str(chosen)
+    respondent = g.get("respondent_language")
+    if respondent:
+        from .teilnahme.chrome import chrome_language
+
+        return chrome_language(str(respondent))
+    chosen = session.get("ui_language")
+    if chosen in current_app.config["LANGUAGES"]:
+        return str(chosen)
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 

@@ -1,8 +1,9 @@
 """Public pages every visitor can reach: start, data sources, accessibility, privacy.
 
 The privacy notice and the accessibility statement are linked from every respondent
-page with ``?sprache=<language>``; in a respondent language (de, en, tr, ar) they
-are shown in it, otherwise in the interface language.
+page with ``?sprache=<language>``; in a respondent language
+(``languages.RESPONDENT_LANGUAGES``) they are shown in it, otherwise in the interface
+language.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from fragebogen.model import text_direction
 
 from . import services
 from .extensions import login_manager
+from .languages import RESPONDENT_LANGUAGES
 from .security import local_target
-from .teilnahme import texts
+from .teilnahme.chrome import format_day, use_language
 from .templating import ui_language
 
 bp = Blueprint("main", __name__)
@@ -47,18 +49,17 @@ def _render_in_respondent_language(template: str, **context: Any) -> Any:
     # shown to respondents like their own pages: anonymous, no staff account loaded
     g._login_user = login_manager.anonymous_user()
     language = request.args.get("sprache", "")
-    if language not in texts.RESPONDENT_LANGUAGES:
+    if language not in RESPONDENT_LANGUAGES:
         language = ui_language()
-    g.respondent_language = language
+    use_language(language)
     return render_template(
         template,
         language=language,
         page_language=language,
         direction=text_direction(language),
         languages=[],
-        page_languages=texts.RESPONDENT_LANGUAGES,
-        _=texts.template_gettext(language),
-        format_day=texts.format_day,
+        page_languages=RESPONDENT_LANGUAGES,
+        format_day=format_day,
         **context,
     )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from flask import Flask
 from flask_babel import (
     format_date,
@@ -12,28 +15,29 @@ from flask_babel import (
 )
 from flask_babel import gettext as _
 
+from auswertung import findings
+from fragebogen.model import text_direction
 from fragebogen.validation import answer_fields
 
-# Names of questionnaire languages in their own language (shown on language choice).
-LANGUAGE_NAMES = {
-    "de": "Deutsch",
-    "en": "English",
-    "tr": "Türkçe",
-    "ar": "العربية",
-    "fa": "فارسی",
-    "ru": "Русский",
-    "uk": "Українська",
-    "pl": "Polski",
-    "fr": "Français",
-}
-
-
-def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
+from .languages import language_name, unreviewed_languages
 
 
 def ui_language() -> str:
     return str(get_locale() or "de")
+
+
+def findings_formats() -> dict[str, Callable[..., str]]:
+    """The findings' number formats (``fmt``, ``fmt_ci``, ``value_text``,
+    ``interval_text``, ``n_text``) in the interface language: the published
+    German format on German pages, ``45.3%`` on English ones."""
+    locale = ui_language()
+    return {
+        "fmt": partial(findings.format_estimate, locale=locale),
+        "fmt_ci": partial(findings.format_ci, locale=locale),
+        "value_text": partial(findings.value_text, locale=locale),
+        "interval_text": partial(findings.interval_text, locale=locale),
+        "n_text": partial(findings.n_text, locale=locale),
+    }
 
 
 def status_label(status: str) -> str:
@@ -56,6 +60,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         ui_language=ui_language,
         language_name=language_name,
+        text_direction=text_direction,
+        unreviewed_languages=unreviewed_languages,
         status_label=status_label,
         role_label=role_label,
         answer_fields=answer_fields,

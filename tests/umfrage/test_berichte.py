@@ -315,7 +315,8 @@ def test_posts_need_the_analyst_role(app: Flask, client: FlaskClient) -> None:
 
 
 def test_findings_view_lists_districts_in_code_order(analyst: FlaskClient) -> None:
-    resp = analyst.get("/berichte/1/ergebnisse?indikator=top2:zufriedenheit_kultur")
+    url = "/berichte/1/ergebnisse?indikator=top2:zufriedenheit_kultur"
+    resp = analyst.get(url)
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     table = html[html.index('id="findings-table"') :]
@@ -328,6 +329,16 @@ def test_findings_view_lists_districts_in_code_order(analyst: FlaskClient) -> No
     assert (
         analyst.get("/berichte/1/ergebnisse?indikator=gibt-es-nicht").status_code == 404
     )
+    # numbers in the interface language: German as published, English in English
+    city = re.compile(r'<p id="city-value">.*?</p>', re.S)
+    german = city.search(html)
+    assert german is not None
+    assert re.search(r"\d,\d %", german.group())
+    _post(analyst, "/sprache", {"language": "en"}, "/berichte/")
+    english = city.search(analyst.get(url).get_data(as_text=True))
+    assert english is not None
+    assert re.search(r"\d\.\d%", english.group()), english.group()
+    assert not re.search(r"\d,\d", english.group()), english.group()
 
 
 def _pdf_text(content: bytes) -> tuple[int, str]:

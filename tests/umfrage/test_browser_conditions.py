@@ -22,8 +22,8 @@ from tests.umfrage.test_browser_teilnahme import (
 )
 from umfrage.extensions import db
 from umfrage.models import Response, ResponseStatus
+from umfrage.teilnahme.chrome import format_day
 from umfrage.teilnahme.shown_answers import format_number
-from umfrage.teilnahme.texts import format_day
 
 pytestmark = pytest.mark.browser
 

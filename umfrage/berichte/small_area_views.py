@@ -9,10 +9,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from auswertung.findings import format_ci, format_estimate
-
 from ..auth import role_required
 from ..models import Role
+from ..templating import findings_formats
 from . import forms, outputs, services, small_area, weighting
 from .analysis import IndicatorDef, SetupError
 from .rules import rules_of
@@ -70,8 +69,7 @@ def _model_page(
             problems=problems or [],
             diagnostics=diagnostics,
             model_problem=model_problem,
-            fmt=format_estimate,
-            fmt_ci=format_ci,
+            **findings_formats(),
             gain=small_area.gain_text,
             min_n=rules_of(survey).min_n,
         ),

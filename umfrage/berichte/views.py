@@ -20,17 +20,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from auswertung.findings import (
-    format_ci,
-    format_estimate,
-    interval_text,
-    n_text,
-    value_text,
-)
-
 from ..auth import role_required
 from ..models import Role
 from ..services import questionnaire_of
+from ..templating import findings_formats
 from . import (
     analysis,
     forms,
@@ -335,11 +328,7 @@ def show_findings(survey_id: int) -> Any:
         if table and drawn
         else None,
         legend=svg.map_legend(table) if table else [],
-        fmt=format_estimate,
-        fmt_ci=format_ci,
-        value_text=value_text,
-        interval_text=interval_text,
-        n_text=n_text,
+        **findings_formats(),
         min_n=published.min_n,
         cv_limit=round(100 * published.cv_limit),
         rules=published,

@@ -41,11 +41,11 @@ from ..models import (
 )
 from ..services import questionnaire_of
 from ..teilnahme import district_map
+from ..teilnahme.chrome import translate
 from ..teilnahme.forms import build_page_form as build_respondent_form
 from ..teilnahme.forms import field_of, has_field, raw_answers
 from ..teilnahme.services import DistrictChoice
 from ..teilnahme.shown_answers import ShownAnswers
-from ..teilnahme.texts import translate
 from ..templating import language_name
 from ..urls import public_url
 from . import code_jobs, editing, forms, imports, letter_templates, services

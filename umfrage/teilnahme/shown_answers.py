@@ -22,7 +22,7 @@ from fragebogen import piping
 from fragebogen.model import Question, Questionnaire, QuestionType, Text
 from fragebogen.validation import answer_fields, other_field
 
-from .texts import format_day
+from .chrome import format_day
 
 __all__ = [
     "ShownAnswers",

@@ -32,11 +32,14 @@ from fragebogen.model import Questionnaire, text_direction
 
 from ..codes import format_code
 from ..extensions import _no_client_address, limiter, login_manager
+from ..languages import base_language
 from ..models import Response, ResponseStatus, Survey
 from ..urls import public_url
-from . import access, district_map, services, texts
+from . import access, district_map, services
+from .chrome import format_day, translate, use_language
 from .conditions import page_conditions
 from .forms import StartForm, build_page_form, field_of, has_field, raw_answers
+from .problems import ShownProblem, code_message, shown_problems
 from .review import review_pages
 from .shown_answers import ShownAnswers
 
@@ -95,19 +98,14 @@ def _check_code(survey: Survey, code: str) -> None:
         abort(429)
 
 
-def _use_language(language: str) -> None:
-    g.respondent_language = language
-
-
 def _render(template: str, status: int = 200, **context: Any) -> Any:
     language = context["language"]
-    _use_language(language)
+    use_language(language)
     context.setdefault("direction", text_direction(language))
     context.setdefault("languages", [])
-    context["_"] = texts.template_gettext(language)
     context["page_language"] = language
-    context["format_day"] = texts.format_day
-    context["code_message"] = lambda reason: texts.code_message(reason, language)
+    context["format_day"] = format_day
+    context["code_message"] = lambda reason: code_message(reason, language)
     return render_template(template, **context), status
 
 
@@ -123,17 +121,37 @@ def _shown_answers(
         response.answers,
         language,
         {district.code: district.name for district in districts},
-        lambda text: texts.translate(text, language),
+        lambda text: translate(text, language),
     )
 
 
 def _landing_language(survey: Survey) -> tuple[str, list[str]]:
+    """The language chosen (``?sprache=``), else the response's, else the best of
+    the browser's Accept-Language among the survey's, else the survey's first."""
     languages = services.languages_of(survey)
     language = request.values.get("sprache", "")
     if language not in languages:
         remembered = _remembered_response(survey)
-        language = remembered.language if remembered else languages[0]
+        language = remembered.language if remembered else _browser_language(languages)
     return language, languages
+
+
+def _browser_language(languages: list[str]) -> str:
+    """The first of ``languages`` the browser's Accept-Language asks for
+    (``de-DE`` matches ``de``); nothing of it is stored."""
+    accepted = request.accept_languages
+    by_base: dict[str, str] = {}
+    for code in languages:
+        by_base.setdefault(base_language(code), code)
+    for value, quality in accepted:
+        if quality <= 0:  # "not this one"
+            continue
+        if value in languages:
+            return value
+        base = base_language(value)
+        if base in by_base:
+            return by_base[base]
+    return languages[0]
 
 
 @bp.before_request
@@ -423,7 +441,7 @@ def show_page(slug: str, page_no: int) -> Any:
     questionnaire = services.questionnaire_of(response.questionnaire_version)
     page = questionnaire.pages[page_index]
     language = response.language
-    _use_language(language)
+    use_language(language)
     fallback = questionnaire.default_language
     districts = services.district_choices(survey)
     submitted = request.method == "POST"
@@ -435,7 +453,7 @@ def show_page(slug: str, page_no: int) -> Any:
         data=response.answers,
         formdata=request.form if submitted else None,
     )
-    problems: list[texts.ShownProblem] = []
+    problems: list[ShownProblem] = []
     action = _ACTIONS.get(request.form.get("_aktion", "weiter"), "forward")
     switch_to = request.form.get("_sprache") if submitted else None
     if switch_to is not None:
@@ -443,7 +461,7 @@ def show_page(slug: str, page_no: int) -> Any:
         # shown again in the new language, nothing is checked or stored yet
         services.set_language(survey, response, switch_to)
         language = response.language
-        _use_language(language)
+        use_language(language)
         shown = _shown_answers(questionnaire, response, districts)
         form = build_page_form(page, shown, districts, formdata=request.form)
         submitted = False
@@ -453,7 +471,7 @@ def show_page(slug: str, page_no: int) -> Any:
                 survey, response, page_index, raw_answers(form, page), action
             )
         except AnswerError as error:
-            problems = texts.shown_problems(
+            problems = shown_problems(
                 error.problems, page, form, language, fallback, shown.text
             )
             for problem in problems:
@@ -548,7 +566,7 @@ def review(slug: str) -> Any:
             response.answers,
             language,
             {d.code: d.name for d in services.district_choices(survey)},
-            lambda text: texts.translate(text, language),
+            lambda text: translate(text, language),
         ),
         progress=path.progress(path.page_count),
         previous_no=None if previous is None else previous + 1,
