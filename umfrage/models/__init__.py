@@ -23,6 +23,7 @@ from .questionnaires import (
     Questionnaire,
     QuestionnaireVersion,
 )
+from .reports import ReportSetting
 from .surveys import (
     InvitationBatch,
     InvitationCode,
@@ -46,6 +47,7 @@ __all__ = [
     "PublishedVersionError",
     "Questionnaire",
     "QuestionnaireVersion",
+    "ReportSetting",
     "RespondentSession",
     "Response",
     "ResponseStatus",
