@@ -439,6 +439,11 @@ class _ChoroplethMap(_MapFlowable):
                 width=map_width,
                 height=height,
             )
+        # the legend may reach below a flat map
+        self.height = max(height, self._legend_height())
+
+    def _legend_height(self) -> float:
+        return 10 + 13 + 12 * len(self.breaks) + 10 + 16 + 4 * 9 + 31 * self.coded
 
     @property
     def coded(self) -> bool:

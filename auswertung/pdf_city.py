@@ -23,7 +23,6 @@ from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped, 
 from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
     CondPageBreak,
     Flowable,
-    KeepTogether,
     PageBreak,
     Paragraph,
     Spacer,
@@ -44,6 +43,7 @@ from auswertung.findings import (
 )
 from auswertung.pdf import (
     _ACCENT,
+    _BOX,
     _CITY,
     _FRAME_HEIGHT,
     _FRAME_WIDTH,
@@ -81,7 +81,7 @@ _ROW = 11.0
 #: Up to this many districts the forest plot shows all of them.
 _SHOW_ALL = 30
 _EXTREMES = 3
-_NAMES_IN_SENTENCE = 6
+_NAMES_IN_SENTENCE = 5
 #: Indicator columns per appendix table.
 _APPENDIX_COLUMNS = 6
 _HIGHER, _LOWER = "▲", "▼"
@@ -91,6 +91,18 @@ def indicator_title(table: IndicatorTable) -> str:
     """Question and statistic without repeating a matrix item: the item is part
     of the label (``"Kultur: Mittelwert …"``), the question is the group."""
     return f"{table.group or table.question} – {table.label}"
+
+
+def _column_label(table: IndicatorTable) -> str:
+    """The short label without a closing list of option texts:
+    ``"Kultur: Anteil 4 oder 5 („Eher …“ oder „Sehr …“)"`` → ``"Kultur: Anteil
+    4 oder 5"``."""
+    text = table.short_label or table.label
+    if text.endswith(")") and "(" in text:
+        head, _sep, tail = text.rpartition(" (")
+        if "„" in tail and head:
+            return head
+    return text
 
 
 def _published(table: IndicatorTable) -> list[ResultRow]:
@@ -107,7 +119,9 @@ def _names(rows: Sequence[ResultRow]) -> str:
     return ", ".join(names) + (f" und {more} weitere" if more > 0 else "")
 
 
-def summary(table: IndicatorTable, term: AreaTerm, min_n: int) -> str:
+def summary(
+    table: IndicatorTable, term: AreaTerm, min_n: int, *, with_city: bool = True
+) -> str:
     """The findings of one indicator in sentences (plain text), consistent with
     the flags: "In 7 von 104 Stadtteilen liegt der Anteil signifikant über dem
     Stadtdurchschnitt (…), in 2 darunter (…)."."""
@@ -119,14 +133,16 @@ def summary(table: IndicatorTable, term: AreaTerm, min_n: int) -> str:
         return (
             f"Für die Stadt wird kein Wert ausgewiesen (weniger als {min_n} Antworten)."
         )
-    parts = [
-        f"Stadt: {value_text(city, table.statistic)}"
-        + (
-            f" (95-%-Intervall {interval_text(city, table.statistic)})."
-            if not city.fixed
-            else " (Registerwert der Gewichtung)."
+    parts = []
+    if with_city:
+        parts.append(
+            f"Stadt: {value_text(city, table.statistic)}"
+            + (
+                f" (95-%-Intervall {interval_text(city, table.statistic)})."
+                if not city.fixed
+                else " (Registerwert der Gewichtung)."
+            )
         )
-    ]
     if city.fixed:
         parts.append(
             "Gewichtungsmerkmal: durch die Bevölkerungsstatistik festgelegt, "
@@ -220,7 +236,9 @@ class _ForestPlot(Flowable):  # type: ignore[misc]
             canv.setFillColor(colors.HexColor("#f6d5d1"))
             left = position(_finite_or(city.ci_lower, city.estimate))
             right = position(_finite_or(city.ci_upper, city.estimate))
-            canv.rect(left, bottom, max(right - left, 0.4), top - bottom, 1, 0)
+            canv.rect(
+                left, bottom, max(right - left, 0.4), top - bottom, stroke=0, fill=1
+            )
             canv.setStrokeColor(_CITY)
             canv.setLineWidth(0.8)
             canv.line(position(city.estimate), bottom, position(city.estimate), top)
@@ -327,12 +345,12 @@ def _indicator_page(
         _p(table.label, styles["base"]),
         Spacer(1, 2),
         _p(_city_sentence(table), styles["base"], bold=True),
-        _p(summary(table, term, info.min_n), styles["small"]),
+        _p(summary(table, term, info.min_n, with_city=False), styles["small"]),
         Spacer(1, 6),
     ]
     story = list(head)
     used = _height(head)
-    choropleth = _map(map_data, table, names, styles, 0.36 * _FRAME_HEIGHT)
+    choropleth = _map(map_data, table, names, styles, 0.42 * _FRAME_HEIGHT)
     if choropleth is not None:
         story += [choropleth, Spacer(1, 8)]
         used += choropleth.height + 8
@@ -400,34 +418,47 @@ def _overview(
     term: AreaTerm,
     styles: Mapping[str, ParagraphStyle],
 ) -> Table:
+    """Per question a heading row, per indicator its short label (a matrix item
+    is named once, not again with the question)."""
     head = styles["cell_bold"]
     header = [
-        _p("Merkmal", head),
-        _p("n", head),
-        _p("Stadt", head),
-        _p("95-%-Intervall", head),
-        _p("höher", head),
-        _p("niedriger", head),
-        _p("ohne Unter\u00adschied", head),
-        _p("nicht aus\u00adgewiesen", head),
+        _p(text, head)
+        for text in (
+            "Merkmal",
+            "n",
+            "Stadt",
+            "95-%-Intervall",
+            "höher",
+            "niedriger",
+            "kein Unterschied",
+            "ohne Wert",
+        )
     ]
     data: list[list[Any]] = [header]
-    for table in tables:
-        higher, lower, same, suppressed = _counts(table)
-        data.append(
-            [
-                _p(indicator_title(table), styles["cell"]),
-                format_number(table.city.n, 0),
-                value_text(table.city, table.statistic),
-                interval_text(table.city, table.statistic),
-                str(higher),
-                str(lower),
-                str(same),
-                str(suppressed),
-            ]
-        )
-    widths = [_FRAME_WIDTH - 286, 34, 40, 72, 34, 40, 34, 32]
-    return Table(data, colWidths=widths, repeatRows=1, style=_table_style())
+    commands: list[tuple[Any, ...]] = []
+    for title, group in _group_tables(tables):
+        data.append([_p(title, styles["cell_bold"])] + [""] * 7)
+        index = len(data) - 1
+        commands += [
+            ("SPAN", (0, index), (-1, index)),
+            ("BACKGROUND", (0, index), (-1, index), _BOX),
+        ]
+        for table in group:
+            higher, lower, same, suppressed = _counts(table)
+            data.append(
+                [
+                    _p(table.short_label or table.label, styles["cell"]),
+                    format_number(table.city.n, 0),
+                    value_text(table.city, table.statistic),
+                    interval_text(table.city, table.statistic),
+                    str(higher),
+                    str(lower),
+                    str(same),
+                    str(suppressed),
+                ]
+            )
+    widths = [_FRAME_WIDTH - 320, 34, 40, 72, 34, 44, 54, 42]
+    return Table(data, colWidths=widths, repeatRows=1, style=_table_style(commands))
 
 
 def _group_tables(
@@ -480,7 +511,7 @@ def _appendix_group(
         chunk = list(tables[start : start + _APPENDIX_COLUMNS])
         head = styles["cell_bold"]
         header = [_p(term.singular, head), _p("n", head)] + [
-            _p(t.short_label or t.label, head) for t in chunk
+            _p(_column_label(t), head) for t in chunk
         ]
         data: list[list[Any]] = [header]
         data.append(
@@ -589,18 +620,28 @@ def city_report(
             _p("Es liegen noch keine auswertbaren Antworten vor.", styles["base"])
         )
     else:
-        story.append(_p("Das Wichtigste in Kürze", styles["h2"]))
         shown = key_tables or list(tables)[:6]
-        for table in shown:
-            story.append(
-                Paragraph(
-                    f"<b>{markup(indicator_title(table))}.</b> "
-                    + markup(summary(table, term, info.min_n)),
-                    styles["small"],
-                    bulletText="•",
+        choropleth = _map(map_data, shown[0], names, styles, 0.34 * _FRAME_HEIGHT)
+        if choropleth is not None:
+            story += [
+                _p(f"Karte: {indicator_title(shown[0])}", styles["small"], bold=True),
+                Spacer(1, 3),
+                choropleth,
+                Spacer(1, 6),
+            ]
+        story.append(_p("Das Wichtigste in Kürze", styles["h2"]))
+        for title, group in _group_tables(shown):
+            story.append(_p(title, styles["small"], bold=True))
+            for table in group:
+                story.append(
+                    Paragraph(
+                        f"<b>{markup(_column_label(table))}:</b> "
+                        + markup(summary(table, term, info.min_n)),
+                        styles["small"],
+                        bulletText="•",
+                    )
                 )
-            )
-            story.append(Spacer(1, 2))
+            story.append(Spacer(1, 3))
         story.append(
             _p(
                 f"Verglichen wird jeder Wert mit der Stadt insgesamt, nicht die "
@@ -609,25 +650,6 @@ def city_report(
                 styles["muted"],
             )
         )
-        room = _FRAME_HEIGHT - _height(story) - 30
-        choropleth = _map(
-            map_data, shown[0], names, styles, min(room, 0.4 * _FRAME_HEIGHT)
-        )
-        if choropleth is not None and room > 120:
-            story.append(Spacer(1, 6))
-            story.append(
-                KeepTogether(
-                    [
-                        _p(
-                            f"Karte: {indicator_title(shown[0])}",
-                            styles["small"],
-                            bold=True,
-                        ),
-                        Spacer(1, 3),
-                        choropleth,
-                    ]
-                )
-            )
     story.append(PageBreak())
     story += [
         _p("Methode", styles["h2"]),
