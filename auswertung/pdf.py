@@ -242,7 +242,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     )
     return {
         "base": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
+        "small": ParagraphStyle(
+            "small", parent=base, fontSize=7.5, leading=9.5, bulletFontName=FONT
+        ),
         "tiny": ParagraphStyle("tiny", parent=base, fontSize=6.5, leading=8),
         "muted": ParagraphStyle(
             "muted", parent=base, fontSize=8, leading=10.5, textColor=_MUTED
@@ -461,7 +463,10 @@ class _ChoroplethMap(_MapFlowable):
                 fills[row.code] = NO_VALUE_COLOUR
             else:
                 fills[row.code] = self.colours[_class_of(row.estimate, self.breaks)]
-        canv.saveState()
+        # the outlines go into a form XObject of their own: text stays in the
+        # page's content stream (quick to check for overlaps)
+        form = f"umfrage_map_{id(self)}"
+        canv.beginForm(form, 0, 0, self.map_width, self.height)
         canv.setStrokeColor(colors.white)
         canv.setLineWidth(0.35)
         canv.setLineJoin(1)
@@ -484,6 +489,9 @@ class _ChoroplethMap(_MapFlowable):
                 fill=0,
                 stroke=1,
             )
+        canv.endForm()
+        canv.saveState()
+        canv.doForm(form)
         dark = {c for c in self.colours[-2:]} if len(self.colours) > 2 else set()
         for label in self.labels:
             light = fills.get(label.code) in dark

@@ -20,6 +20,9 @@ from typing import Any
 
 from reportlab.lib import colors  # type: ignore[import-untyped, unused-ignore]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped, unused-ignore]
+from reportlab.pdfbase.pdfmetrics import (  # type: ignore[import-untyped, unused-ignore]
+    stringWidth,
+)
 from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
     CondPageBreak,
     Flowable,
@@ -152,13 +155,17 @@ def summary(
     up = [r for r in table.districts if r.comparison == "higher" and not r.suppressed]
     down = [r for r in table.districts if r.comparison == "lower" and not r.suppressed]
     if higher or lower:
-        sentence = f"In {higher} von {total} {term.dative_plural} liegt {what} "
-        sentence += "signifikant über dem Stadtdurchschnitt"
-        if up:
-            sentence += f" ({_names(up)})"
-        sentence += f", in {lower} darunter"
-        if down:
-            sentence += f" ({_names(down)})"
+        # the side with flags first; "nirgends" for the other (no gender needed)
+        first, other = (up, down) if higher else (down, up)
+        side, other_side = ("über", "darunter") if higher else ("unter", "darüber")
+        sentence = (
+            f"In {len(first)} von {total} {term.dative_plural} liegt {what} "
+            f"signifikant {side} dem Stadtdurchschnitt ({_names(first)})"
+        )
+        if other:
+            sentence += f", in {len(other)} {other_side} ({_names(other)})"
+        else:
+            sentence += f", nirgends {other_side}"
         parts.append(sentence + ".")
     elif total - suppressed:
         parts.append(
@@ -366,10 +373,12 @@ def _indicator_page(
 def _code_key(
     districts: Sequence[District], term: AreaTerm, styles: Mapping[str, ParagraphStyle]
 ) -> list[Flowable]:
-    """Code → name of every district, in four columns."""
-    columns = 4
-    per_column = math.ceil(len(districts) / columns)
+    """Code → name of every district, in four columns (three where the names
+    are long)."""
     cells = [f"{d.code} {d.name}" for d in sorted(districts, key=lambda d: d.code)]
+    longest = max((stringWidth(c, FONT, 7) for c in cells), default=0.0)
+    columns = 4 if longest <= _FRAME_WIDTH / 4 - 6 else 3
+    per_column = math.ceil(len(districts) / columns)
     data = [
         [
             cells[c * per_column + r] if c * per_column + r < len(cells) else ""
@@ -402,10 +411,6 @@ def _code_key(
 
 
 def _fit_text(text: str, width: float, size: float = 7) -> str:
-    from reportlab.pdfbase.pdfmetrics import (  # type: ignore[import-untyped, unused-ignore]
-        stringWidth,
-    )
-
     if stringWidth(text, FONT, size) <= width:
         return text
     while text and stringWidth(text + "…", FONT, size) > width:
