@@ -122,7 +122,7 @@ class LayerConfirmForm(FlaskForm):
     )
     area_term = StringField(
         _l("Bezeichnung eines Gebiets (Einzahl), z. B. Stadtteil"),
-        validators=[DataRequired(), Length(max=100)],
+        validators=[Optional(), Length(max=100)],
     )
     area_term_plural = StringField(
         _l("Mehrzahl, z. B. Stadtteile (leer: wird vorgeschlagen)"),
