@@ -1043,11 +1043,12 @@ def _profile_story(
         Spacer(1, 4),
     ]
     if few:
-        shown = "0" if district.responses == 0 else f"< {info.min_n}"
+        # the exact small n is never published, only that it is below the limit
+        shown = "n = 0" if district.responses == 0 else f"n < {info.min_n}"
         heading += [
             _p(
                 f"Für {term.singular} {district.name} liegen zu wenige Antworten "
-                f"vor (n = {shown}; veröffentlicht wird ab n = {info.min_n}).",
+                f"vor ({shown}; veröffentlicht wird ab n = {info.min_n}).",
                 styles["h2"],
             ),
             _p(

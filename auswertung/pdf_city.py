@@ -86,7 +86,8 @@ _SHOW_ALL = 30
 _EXTREMES = 3
 _NAMES_IN_SENTENCE = 5
 #: Indicator columns per appendix table.
-_APPENDIX_COLUMNS = 6
+_APPENDIX_COLUMNS = 7
+_NAME_WIDTH = 122.0
 _HIGHER, _LOWER = "▲", "▼"
 
 
@@ -512,8 +513,10 @@ def _appendix_group(
             Spacer(1, 4),
         ]
     story: list[Flowable] = []
-    for start in range(0, len(tables), _APPENDIX_COLUMNS):
-        chunk = list(tables[start : start + _APPENDIX_COLUMNS])
+    parts = math.ceil(len(tables) / _APPENDIX_COLUMNS)
+    size = math.ceil(len(tables) / parts)  # balanced: 8 columns as 4 + 4
+    for start in range(0, len(tables), size):
+        chunk = list(tables[start : start + size])
         head = styles["cell_bold"]
         header = [_p(term.singular, head), _p("n", head)] + [
             _p(_column_label(t), head) for t in chunk
@@ -529,16 +532,16 @@ def _appendix_group(
             largest = max(counted, key=lambda r: r.n) if counted else None
             data.append(
                 [
-                    _fit_text(f"{district.name} ({district.code})", 138),
+                    _fit_text(f"{district.name} ({district.code})", _NAME_WIDTH - 4),
                     n_text(largest, min_n) if largest is not None else "0",
                 ]
                 + [_cell(r, t.statistic) for r, t in zip(rows, chunk, strict=True)]
             )
-        value_width = (_FRAME_WIDTH - 142 - 30) / len(chunk)
+        value_width = (_FRAME_WIDTH - _NAME_WIDTH - 30) / len(chunk)
         story.append(
             Table(
                 data,
-                colWidths=[142, 30] + [value_width] * len(chunk),
+                colWidths=[_NAME_WIDTH, 30] + [value_width] * len(chunk),
                 repeatRows=1,
                 style=_table_style(
                     [

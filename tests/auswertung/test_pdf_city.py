@@ -233,7 +233,7 @@ def test_profile_of_a_district_without_answers_is_one_page_with_headline() -> No
     text = " ".join(
         _page_texts(pdf.district_profile(INFO, TABLES, few, GRID))[0].split()
     )
-    assert "(n = < 5; veröffentlicht wird ab n = 5)" in text  # never the exact n
+    assert "(n < 5; veröffentlicht wird ab n = 5)" in text  # never the exact n
 
 
 def test_long_profile_stays_on_one_page() -> None:
