@@ -5,11 +5,14 @@ Plain data in, bytes out: :class:`ReportInfo` (what the method box says),
 every district), the districts and, for maps, :class:`MapData` (district outlines
 already projected to a plane, y pointing down as in SVG).
 
-* :func:`city_report` – method box and overview, one page per key indicator with a
-  chart of every district's estimate and 95 % interval around the city value and a
-  choropleth map, then a table appendix with every indicator.
+* :func:`city_report` – the key findings in words with a map, method and overview,
+  one page per key indicator with a labelled map and a forest plot, a compact table
+  appendix (built in :mod:`auswertung.pdf_city`, map labels in
+  :mod:`auswertung.pdf_maps`).
 * :func:`district_profile` – one district against the city on every indicator, with
-  a small locator map; :func:`district_profiles` – all of them in one file.
+  a small locator map, on exactly one page (a headline instead of a table where the
+  district has fewer answers than the minimum); :func:`district_profiles` – all of
+  them in one file.
 
 Numbers are written in the German format (decimal comma); suppressed cells show
 ``"."``. All text is set in the embedded DejaVu Sans (Latin, Turkish, Greek,

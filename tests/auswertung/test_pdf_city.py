@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from auswertung import pdf, pdf_city
+from auswertung import pdf, pdf_forest
 from auswertung.findings import IndicatorTable, ResultRow
 from auswertung.terms import AreaTerm, plural_of, singular_of
 from tests.pdf_layout import overlaps, text_lines
@@ -174,7 +174,7 @@ def test_every_map_page_is_labelled(report: bytes, lines: list[list]) -> None:
 
 
 def test_forest_plot_is_readable_and_says_what_it_shows(report: bytes) -> None:
-    assert pdf_city.FOREST_FONT >= 7
+    assert pdf_forest.FOREST_FONT >= 7
     page = next(
         " ".join(t.split())
         for t in _page_texts(report)
