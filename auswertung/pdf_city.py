@@ -180,7 +180,7 @@ def _map(
 
 
 def _height(flowables: Sequence[Flowable]) -> float:
-    return sum(f.wrap(_FRAME_WIDTH, _FRAME_HEIGHT)[1] for f in flowables)
+    return float(sum(f.wrap(_FRAME_WIDTH, _FRAME_HEIGHT)[1] for f in flowables))
 
 
 def _indicator_page(

@@ -164,14 +164,14 @@ def place_labels(
     prepared.sort(key=lambda item: -item[2])
     placed: list[MapLabel] = []
     boxes: list[tuple[float, float, float, float]] = []
-    for code, rings, _area in prepared:
-        anchors = _anchors(rings)
+    for code, arrays, _area in prepared:
+        anchors = _anchors(arrays)
         choice = None
         options = [(names.get(code, code), NAME_SIZE, False), (code, CODE_SIZE, True)]
         for text, size, by_code in options:
             for x, y in anchors:
                 label = MapLabel(code, text, x, y + size * 0.35, size, by_code)
-                if _fits(label, rings) and not _overlaps(label.box, boxes):
+                if _fits(label, arrays) and not _overlaps(label.box, boxes):
                     choice = label
                     break
             if choice is not None:
