@@ -75,6 +75,15 @@ _NAMES_IN_SENTENCE = 5
 _APPENDIX_COLUMNS = 7
 _NAME_WIDTH = 122.0
 _HIGHER, _LOWER = "▲", "▼"
+#: Column heads of the appendix, hyphenated (German) where a word is too long.
+_HEAD = ParagraphStyle(
+    "appendix_head",
+    fontName=FONT,
+    fontSize=7,
+    leading=8.4,
+    hyphenationLang="de_DE",
+    embeddedHyphenation=1,
+)
 
 
 def indicator_title(table: IndicatorTable) -> str:
@@ -361,7 +370,7 @@ def _appendix_group(
     size = math.ceil(len(tables) / parts)  # balanced: 8 columns as 4 + 4
     for start in range(0, len(tables), size):
         chunk = list(tables[start : start + size])
-        head = styles["cell_bold"]
+        head = _HEAD
         header = [_p(term.singular, head), _p("n", head)] + [
             _p(_column_label(t), head) for t in chunk
         ]
