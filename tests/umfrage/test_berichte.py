@@ -357,6 +357,10 @@ def test_city_report_pdf_matches_the_estimates(
     # the layer's area term with its plural, never "Stadtteile" built as term + "e"
     assert "Ergebnisbericht für die Stadt und ihre Stadtteile" in text
     assert "Sozialraume" not in text
+    # overview and titles name a matrix item once ("… – Kultur: Mittelwert")
+    flat = " ".join(text.split())
+    assert "Theater) – Kultur" not in flat
+    assert "Kultur (z. B. Bücherhalle, Musikschule, Theater): Mittelwert" in flat
     for district in state.data.districts:
         assert district.name in text, district.name  # the key of codes
     appendix = text[text.index("Tabellenanhang\nAlle Merkmale") :]
