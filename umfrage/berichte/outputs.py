@@ -126,6 +126,7 @@ def report_info(survey: Survey, state: WeightingState) -> pdf.ReportInfo:
             rate = complete / int(codes)
     weighted = state.weighted
     analysed = weighted.diagnosis.n_weighted if weighted.weighted else complete
+    term = report_settings.area_term(survey)
     notes = []
     if weighted.weighted:
         for text, count in weighted.diagnosis.excluded:
@@ -152,8 +153,8 @@ def report_info(survey: Survey, state: WeightingState) -> pdf.ReportInfo:
         notes=tuple(notes),
         attribution=survey.district_layer.attribution if survey.district_layer else "",
         cv_limit=rules.cv_limit,
-        district_term=report_settings.area_term(survey).singular,
-        district_term_plural=report_settings.area_term(survey).plural,
+        district_term=term.singular,
+        district_term_plural=term.plural,
     )
 
 
