@@ -5,11 +5,14 @@ Plain data in, bytes out: :class:`ReportInfo` (what the method box says),
 every district), the districts and, for maps, :class:`MapData` (district outlines
 already projected to a plane, y pointing down as in SVG).
 
-* :func:`city_report` – method box and overview, one page per key indicator with a
-  chart of every district's estimate and 95 % interval around the city value and a
-  choropleth map, then a table appendix with every indicator.
+* :func:`city_report` – the key findings in words with a map, method and overview,
+  one page per key indicator with a labelled map and a forest plot, a compact table
+  appendix (built in :mod:`auswertung.pdf_city`, map labels in
+  :mod:`auswertung.pdf_maps`).
 * :func:`district_profile` – one district against the city on every indicator, with
-  a small locator map; :func:`district_profiles` – all of them in one file.
+  a small locator map, on exactly one page (a headline instead of a table where the
+  district has fewer answers than the minimum); :func:`district_profiles` – all of
+  them in one file.
 
 Numbers are written in the German format (decimal comma); suppressed cells show
 ``"."``. All text is set in the embedded DejaVu Sans (Latin, Turkish, Greek,
@@ -41,9 +44,9 @@ from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped, unu
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped, unused-ignore]
 from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
     BaseDocTemplate,
-    CondPageBreak,
     Flowable,
     Frame,
+    KeepInFrame,
     KeepTogether,
     PageBreak,
     PageTemplate,
@@ -53,7 +56,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
     TableStyle,
 )
 
-from auswertung import pdf_small_area
+from auswertung import pdf_maps, pdf_small_area
 from auswertung.comparison import RULE_TEXT
 from auswertung.disclosure import SUPPRESSION_MARK
 from auswertung.findings import (
@@ -68,6 +71,7 @@ from auswertung.findings import (
     value_text,
 )
 from auswertung.pdf_small_area import ModelTable
+from auswertung.terms import AreaTerm
 
 __all__ = [
     "FONT",
@@ -172,6 +176,9 @@ class ReportInfo:
         Source of the district map.
     cv_limit
         Values with a larger coefficient of variation are printed in parentheses.
+    district_term, district_term_plural
+        The layer's word for its areas ("Stadtteil", "Stadtteile"); an empty
+        plural is proposed by :func:`auswertung.terms.plural_of`.
     """
 
     survey_title: str
@@ -189,6 +196,12 @@ class ReportInfo:
     attribution: str = ""
     district_term: str = field(default="Sozialraum")
     cv_limit: float = math.inf
+    district_term_plural: str = ""
+
+    @property
+    def term(self) -> AreaTerm:
+        """The area term with its plural (proposed where none is stored)."""
+        return AreaTerm.of(self.district_term, self.district_term_plural)
 
 
 # ---------------------------------------------------------------------- fonts
@@ -232,7 +245,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     )
     return {
         "base": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
+        "small": ParagraphStyle(
+            "small", parent=base, fontSize=7.5, leading=9.5, bulletFontName=FONT
+        ),
         "tiny": ParagraphStyle("tiny", parent=base, fontSize=6.5, leading=8),
         "muted": ParagraphStyle(
             "muted", parent=base, fontSize=8, leading=10.5, textColor=_MUTED
@@ -282,10 +297,14 @@ def _percent(value: float) -> str:
 
 
 def class_breaks(
-    values: Sequence[float], statistic: str, classes: int = len(MAP_COLOURS)
+    values: Sequence[float],
+    statistic: str,
+    classes: int = len(MAP_COLOURS),
+    upper: float | None = None,
 ) -> list[tuple[float, float]]:
     """Equal-interval classes between the smallest and largest value, with limits
-    rounded to 0.1 (means) or one percentage point (shares).
+    rounded to 0.1 (means) or one percentage point (shares). No class reaches
+    beyond ``upper`` (the end of the scale; 100 % for shares).
 
     Returns ``(lower, upper)`` pairs; empty when there are no values.
     """
@@ -302,7 +321,12 @@ def class_breaks(
         count = classes
         width = math.ceil((high - low) / classes / step - 1e-9) * step
     count = max(1, min(count, classes))
-    return [(low + i * width, low + (i + 1) * width) for i in range(count)]
+    if upper is None and statistic == "share":
+        upper = 1.0
+    result = [(low + i * width, low + (i + 1) * width) for i in range(count)]
+    if upper is not None and upper > low:
+        result = [(a, min(b, upper)) for a, b in result if a < upper - 1e-9]
+    return result
 
 
 def _class_of(value: float, breaks: Sequence[tuple[float, float]]) -> int:
@@ -321,12 +345,12 @@ def _class_colours(count: int) -> list[str]:
     return [MAP_COLOURS[i] for i in picks]
 
 
-def _break_label(low: float, high: float, statistic: str) -> str:
+def _break_label(low: float, high: float, statistic: str, last: bool = False) -> str:
+    """``"20 bis unter 40 %"``; the last class includes its upper limit."""
+    link = "bis" if last else "bis unter"
     if statistic == "share":
-        return (
-            f"{format_number(100 * low, 0)} bis unter {format_number(100 * high, 0)} %"
-        )
-    return f"{format_number(low, 1)} bis unter {format_number(high, 1)}"
+        return f"{format_number(100 * low, 0)} {link} {format_number(100 * high, 0)} %"
+    return f"{format_number(low, 1)} {link} {format_number(high, 1)}"
 
 
 def _finite_or(value: float, fallback: float) -> float:
@@ -386,7 +410,9 @@ class _MapFlowable(Flowable):  # type: ignore[misc]
 
 
 class _ChoroplethMap(_MapFlowable):
-    """Districts coloured by class of their estimate, legend to the right."""
+    """Districts coloured by class of their estimate, legend to the right;
+    with ``names`` every district that has room is labelled (see
+    :mod:`auswertung.pdf_maps`)."""
 
     def __init__(
         self,
@@ -395,16 +421,39 @@ class _ChoroplethMap(_MapFlowable):
         width: float,
         map_width: float,
         styles: Mapping[str, ParagraphStyle],
+        names: Mapping[str, str] | None = None,
+        max_height: float | None = None,
     ) -> None:
+        if max_height is not None:
+            map_width = min(map_width, max_height * data.width / data.height)
         height = map_width * data.height / data.width
         super().__init__(data, width, height)
         self.map_width = map_width
         self.scale = map_width / data.width
         self.table = table
         values = [r.estimate for r in table.districts if not r.suppressed and r.code]
-        self.breaks = class_breaks(values, table.statistic)
+        self.breaks = class_breaks(values, table.statistic, upper=table.scale[1])
         self.colours = _class_colours(len(self.breaks))
         self.styles = styles
+        self.labels: list[pdf_maps.MapLabel] = []
+        if names is not None:
+            self.labels = pdf_maps.place_labels(
+                [(s.code, s.rings) for s in data.shapes],
+                self.scale,
+                names,
+                width=map_width,
+                height=height,
+            )
+        # the legend may reach below a flat map
+        self.height = max(height, self._legend_height())
+
+    def _legend_height(self) -> float:
+        return 10 + 13 + 12 * len(self.breaks) + 10 + 16 + 4 * 9 + 31 * self.coded
+
+    @property
+    def coded(self) -> bool:
+        """Whether some district is labelled by its code (needs the key)."""
+        return any(label.by_code for label in self.labels)
 
     def draw(self) -> None:
         canv: Canvas = self.canv
@@ -417,7 +466,10 @@ class _ChoroplethMap(_MapFlowable):
                 fills[row.code] = NO_VALUE_COLOUR
             else:
                 fills[row.code] = self.colours[_class_of(row.estimate, self.breaks)]
-        canv.saveState()
+        # the outlines go into a form XObject of their own: text stays in the
+        # page's content stream (quick to check for overlaps)
+        form = f"umfrage_map_{id(self)}"
+        canv.beginForm(form, 0, 0, self.map_width, self.height)
         canv.setStrokeColor(colors.white)
         canv.setLineWidth(0.35)
         canv.setLineJoin(1)
@@ -440,7 +492,19 @@ class _ChoroplethMap(_MapFlowable):
                 fill=0,
                 stroke=1,
             )
-        # legend
+        canv.endForm()
+        canv.saveState()
+        canv.doForm(form)
+        dark = {c for c in self.colours[-2:]} if len(self.colours) > 2 else set()
+        for label in self.labels:
+            light = fills.get(label.code) in dark
+            canv.setFillColor(colors.white if light else _INK)
+            canv.setFont(FONT, label.size)
+            canv.drawCentredString(label.x, self.height - label.y, label.text)
+        self._legend(canv)
+        canv.restoreState()
+
+    def _legend(self, canv: Canvas) -> None:
         x0 = self.map_width + 12
         y = self.height - 10
         canv.setFillColor(_INK)
@@ -448,12 +512,19 @@ class _ChoroplethMap(_MapFlowable):
         canv.drawString(x0, y, "Schätzwert")
         y -= 13
         canv.setFont(FONT, 7.5)
-        for (low, high), colour in zip(self.breaks, self.colours, strict=True):
+        last = len(self.breaks) - 1
+        for index, ((low, high), colour) in enumerate(
+            zip(self.breaks, self.colours, strict=True)
+        ):
             canv.setFillColor(colors.HexColor(colour))
             canv.setStrokeColor(_RULE)
             canv.rect(x0, y - 2, 12, 8, fill=1, stroke=1)
             canv.setFillColor(_INK)
-            canv.drawString(x0 + 17, y, _break_label(low, high, table.statistic))
+            canv.drawString(
+                x0 + 17,
+                y,
+                _break_label(low, high, self.table.statistic, index == last),
+            )
             y -= 12
         canv.setFillColor(colors.HexColor(NO_VALUE_COLOUR))
         canv.rect(x0, y - 2, 12, 8, fill=1, stroke=1)
@@ -461,19 +532,26 @@ class _ChoroplethMap(_MapFlowable):
         canv.drawString(x0 + 17, y, "„.“ nicht ausgewiesen")
         y -= 10
         canv.setFillColor(_MUTED)
-        canv.setFont(FONT, 6.5)
-        canv.drawString(x0 + 17, y, "(weniger als das Mindest-n)")
+        canv.setFont(FONT, 7)
+        canv.drawString(x0 + 17, y, "(zu wenige Antworten)")
         y -= 16
-        canv.setFont(FONT, 6.5)
         for line in (
             "Die Farbe zeigt den Schätzwert,",
             "nicht, ob er sich sicher von der",
-            "Stadt unterscheidet; siehe Grafik",
-            "und Tabellenanhang.",
+            "Stadt unterscheidet; dafür",
+            "die Grafik mit den Intervallen.",
         ):
             canv.drawString(x0, y, line)
-            y -= 8.5
-        canv.restoreState()
+            y -= 9
+        if self.coded:
+            y -= 4
+            for line in (
+                "Zahlen in der Karte:",
+                "Kennziffern (Schlüssel",
+                "vorn im Bericht)",
+            ):
+                canv.drawString(x0, y, line)
+                y -= 9
 
 
 _LOCATOR_FORM = "umfrage_locator_base"
@@ -856,8 +934,8 @@ def _method_box(info: ReportInfo, styles: Mapping[str, ParagraphStyle]) -> Table
         ("Konfidenzintervalle", f"{confidence} %; {info.ci_method}"),
         (
             "Vergleich mit der Stadt",
-            f"Jeder {info.district_term} wird mit der Stadt insgesamt verglichen, "
-            f"nicht mit anderen. {RULE_TEXT}",
+            f"Alle {info.term.plural} werden mit der Stadt insgesamt verglichen, "
+            f"nicht untereinander. {RULE_TEXT}",
         ),
         (
             "Genauigkeit",
@@ -873,7 +951,8 @@ def _method_box(info: ReportInfo, styles: Mapping[str, ParagraphStyle]) -> Table
             f"Werte, denen weniger als {info.min_n} Antworten zugrunde liegen, "
             "werden nicht ausgewiesen und mit „.“ gekennzeichnet, die Fallzahl "
             f"dann als „< {info.min_n}“. Ebenso gesperrt: Anteile von 0 % oder "
-            "100 % in kleinen Sozialräumen (Dominanzregel) und weitere Zellen, "
+            f"100 % in kleinen {info.term.dative_plural} (Dominanzregel) und weitere "
+            "Zellen, "
             "damit sich gesperrte Werte nicht aus Stadtwert und übrigen Werten "
             "zurückrechnen lassen (Sekundärsperrung; ihre Fallzahl: „.“).",
         ),
@@ -930,74 +1009,6 @@ def _counts(table: IndicatorTable) -> tuple[int, int, int, int]:
     return higher, lower, same, suppressed
 
 
-def _overview(
-    tables: Sequence[IndicatorTable], styles: Mapping[str, ParagraphStyle], term: str
-) -> Table:
-    header = ["Merkmal", "n", "Stadt", "95-%-Intervall", "höher", "niedr.", "–", "„.“"]
-    data: list[list[Any]] = [header]
-    for table in tables:
-        higher, lower, same, suppressed = _counts(table)
-        data.append(
-            [
-                _p(f"{table.question} – {table.label}", styles["cell"]),
-                format_number(table.city.n, 0),
-                value_text(table.city, table.statistic),
-                interval_text(table.city, table.statistic),
-                str(higher),
-                str(lower),
-                str(same),
-                str(suppressed),
-            ]
-        )
-    widths = [_FRAME_WIDTH - 240, 32, 38, 70, 28, 28, 22, 22]
-    return Table(data, colWidths=widths, repeatRows=1, style=_table_style())
-
-
-def _indicator_table(
-    table: IndicatorTable,
-    styles: Mapping[str, ParagraphStyle],
-    term: str,
-    min_n: int = 5,
-) -> Table:
-    header = [
-        term,
-        "n",
-        "Schätzwert",
-        "95-%-Intervall",
-        "Vergleich mit Stadt",
-        "Hinweis",
-    ]
-    data: list[list[Any]] = [header]
-    for row in (table.city, *table.districts):
-        name = row.name if row.code is None else f"{row.name} ({row.code})"
-        data.append(
-            [
-                name,
-                n_text(row, min_n),
-                value_text(row, table.statistic),
-                interval_text(row, table.statistic),
-                "" if row.code is None else _comparison_text(row),
-                row.reason if row.suppressed else _shorten(row.note, 60),
-            ]
-        )
-    widths = [150, 34, 52, 78, 70, _FRAME_WIDTH - 384]
-    return Table(
-        data,
-        colWidths=widths,
-        repeatRows=1,
-        style=_table_style(
-            [
-                ("FONT", (0, 1), (-1, 1), FONT_BOLD, 7.5),
-                ("BACKGROUND", (0, 1), (-1, 1), _BOX),
-                ("FONT", (0, 2), (-1, -1), FONT, 7),
-                ("ALIGN", (4, 0), (-1, -1), "LEFT"),
-                ("TOPPADDING", (0, 2), (-1, -1), 0.8),
-                ("BOTTOMPADDING", (0, 2), (-1, -1), 0.8),
-            ]
-        ),
-    )
-
-
 def city_report(
     info: ReportInfo,
     tables: Sequence[IndicatorTable],
@@ -1005,113 +1016,14 @@ def city_report(
     map_data: MapData | None,
     models: Sequence[ModelTable] = (),
 ) -> bytes:
-    """The city report as PDF bytes.
+    """The city report as PDF bytes: key findings in words with a map, method
+    and overview, one page per key indicator (``key_indicator``) with a labelled
+    map and a forest plot, model estimates (``models``, labelled
+    "Modellschätzung"), and a compact table appendix; see
+    :mod:`auswertung.pdf_city`. ``map_data`` ``None`` leaves out the maps."""
+    from auswertung import pdf_city
 
-    Parameters
-    ----------
-    info
-        Survey and method.
-    tables
-        Every indicator; those with ``key_indicator`` get a page with chart and
-        map, all appear in the table appendix.
-    districts
-        The districts (code order).
-    map_data
-        District outlines; ``None`` leaves out the maps.
-    models
-        Enabled small-area models: their estimates get pages of their own
-        before the appendix, labelled "Modellschätzung".
-    """
-    styles = _styles()
-    term = info.district_term
-    story: list[Flowable] = [
-        _p(info.survey_title, styles["title"]),
-        Spacer(1, 3),
-        _p(f"Ergebnisbericht für die Stadt und ihre {term}e", styles["h2"]),
-        _p(info.organisation, styles["muted"]),
-        Spacer(1, 8),
-        _p("Methode", styles["h2"]),
-        _method_box(info, styles),
-        Spacer(1, 6),
-        _p(
-            f"Lesehilfe: Die {term}e stehen in der Reihenfolge ihrer Kennziffer, "
-            "nicht nach ihren Werten geordnet. Jeder Wert ist eine Schätzung mit "
-            "Unsicherheit; das 95-%-Intervall gibt den Bereich an, in dem der "
-            "wahre Wert mit hoher Wahrscheinlichkeit liegt. Kleine Unterschiede "
-            "zwischen Stadtteilen sind oft nicht aussagekräftig.",
-            styles["small"],
-        ),
-        Spacer(1, 6),
-    ]
-    key_tables = [t for t in tables if t.key_indicator]
-    if tables:
-        story.append(_p("Überblick", styles["h2"]))
-        story.append(
-            _p(
-                f"Je Merkmal: Wert der Stadt und wie viele {term}e nach der Regel im "
-                "Methodenkasten höher oder niedriger sind.",
-                styles["small"],
-            )
-        )
-        story.append(Spacer(1, 3))
-        story.append(_overview(key_tables or list(tables), styles, term))
-    else:
-        story.append(
-            _p("Es liegen noch keine auswertbaren Antworten vor.", styles["base"])
-        )
-    for table in key_tables:
-        story.append(PageBreak())
-        story.append(_Bookmark(f"key-{table.key}", f"{table.question} – {table.label}"))
-        story.append(_p(table.question, styles["h1"]))
-        story.append(_p(table.label, styles["base"]))
-        story.append(Spacer(1, 2))
-        story.append(_p(_city_sentence(table), styles["base"], bold=True))
-        story.append(Spacer(1, 6))
-        used = 80.0
-        if map_data is not None and map_data.shapes:
-            choropleth = _ChoroplethMap(
-                map_data, table, _FRAME_WIDTH, 0.6 * _FRAME_WIDTH, styles
-            )
-            story.append(choropleth)
-            story.append(Spacer(1, 8))
-            used += choropleth.height + 8
-        chart_height = max(200.0, _FRAME_HEIGHT - used - 24)
-        story.append(_DistrictChart(table, _FRAME_WIDTH, chart_height))
-    story.extend(
-        pdf_small_area.city_section(
-            models, styles, term=term, min_n=info.min_n, width=_FRAME_WIDTH
-        )
-    )
-    if tables:
-        story.append(PageBreak())
-        story.append(_Bookmark("appendix", "Tabellenanhang"))
-        story.append(_p("Tabellenanhang", styles["h1"]))
-        story.append(
-            _p(
-                f"Alle Merkmale für die Stadt und jeden {term}. „.“: nicht "
-                f"ausgewiesen, weil weniger als {info.min_n} Antworten vorliegen. "
-                "„höher“/„niedriger“: verschieden von der Stadt nach der Regel im "
-                "Methodenkasten (mit Korrektur für viele Vergleiche); „–“: kein "
-                "Unterschied gezeigt; „n. p.“: nicht prüfbar (0 %/100 % oder alle "
-                "Antworten gleich); „Reg.“: Gewichtungsmerkmal, nicht geprüft. "
-                + (
-                    IMPRECISE_LEGEND.format(limit=cv_limit_text(info.cv_limit)) + "."
-                    if math.isfinite(info.cv_limit)
-                    else ""
-                ),
-                styles["small"],
-            )
-        )
-        for table in tables:
-            story.append(CondPageBreak(120))
-            story.append(_p(f"{table.question} – {table.label}", styles["h2"]))
-            story.append(_indicator_table(table, styles, term, info.min_n))
-    return _build(
-        story,
-        info,
-        title="Ergebnisbericht",
-        subject=f"{info.survey_title}: Ergebnisse nach {term}",
-    )
+    return pdf_city.city_report(info, tables, districts, map_data, models)
 
 
 def _profile_story(
@@ -1122,25 +1034,43 @@ def _profile_story(
     styles: Mapping[str, ParagraphStyle],
     models: Sequence[ModelTable] = (),
 ) -> list[Flowable]:
-    term = info.district_term
+    term = info.term
+    few = district.responses < info.min_n
     heading: list[Flowable] = [
-        _p(f"{term}-Profil: {district.name}", styles["h1"]),
+        _p(f"{term.singular}-Profil: {district.name}", styles["h1"]),
         _p(
             f"Kennziffer {district.code}"
             + (f" · {district.parent_name}" if district.parent_name else ""),
             styles["muted"],
         ),
         Spacer(1, 4),
-        _p(
-            f"Vollständige Antworten aus dem {term}: "
-            f"{format_number(district.responses, 0)}. Jeder Wert wird mit der Stadt "
-            "insgesamt verglichen (rote Linie und Fläche: Wert der Stadt mit "
-            "95-%-Intervall; blau: der "
-            f"{term} mit seinem Intervall; gefüllter Punkt: höher oder niedriger nach "
-            "der Regel des Stadtberichts, mit Korrektur für viele Vergleiche).",
-            styles["small"],
-        ),
     ]
+    if few:
+        # the exact small n is never published, only that it is below the limit
+        shown = "n = 0" if district.responses == 0 else f"n < {info.min_n}"
+        heading += [
+            _p(
+                f"Für {term.singular} {district.name} liegen zu wenige Antworten "
+                f"vor ({shown}; veröffentlicht wird ab n = {info.min_n}).",
+                styles["h2"],
+            ),
+            _p(
+                "Deshalb stehen hier keine Werte. Die Werte der Stadt insgesamt "
+                "und der übrigen Gebiete stehen im Stadtbericht.",
+                styles["small"],
+            ),
+        ]
+    else:
+        heading.append(
+            _p(
+                f"Vollständige Antworten: {format_number(district.responses, 0)}. "
+                "Jeder Wert wird mit der Stadt insgesamt verglichen (rote Linie und "
+                "Fläche: Wert der Stadt mit 95-%-Intervall; blau: der Wert hier mit "
+                "seinem Intervall; gefüllter Punkt: höher oder niedriger nach der "
+                "Regel des Stadtberichts, mit Korrektur für viele Vergleiche).",
+                styles["small"],
+            )
+        )
     locator_width = 46 * mm
     if map_data is not None and any(s.code == district.code for s in map_data.shapes):
         top: Flowable = Table(
@@ -1156,7 +1086,17 @@ def _profile_story(
         )
     else:
         top = KeepTogether(heading)
-    header = ["Merkmal", "n", term, "95-%-Intervall", "Stadt", "Vergleich", ""]
+    header = [
+        _p(text, styles["cell_bold"])
+        for text in (
+            "Merkmal",
+            "n",
+            term.singular,
+            "95-%-Intervall",
+            "Stadt",
+            "Vergleich",
+        )
+    ] + [""]
     data: list[list[Any]] = [header]
     commands: list[tuple[Any, ...]] = []
     group = None
@@ -1208,12 +1148,10 @@ def _profile_story(
         48,
         chart_width + 8,
     ]
-    story: list[Flowable] = [
-        _Bookmark(f"district-{district.code}", f"{district.name} ({district.code})"),
-        top,
-        Spacer(1, 8),
-    ]
-    if len(data) == 1:
+    story: list[Flowable] = [top, Spacer(1, 8)]
+    if few:
+        pass
+    elif len(data) == 1:
         story.append(
             _p("Es liegen noch keine auswertbaren Antworten vor.", styles["base"])
         )
@@ -1223,7 +1161,14 @@ def _profile_story(
                 data,
                 colWidths=widths,
                 repeatRows=1,
-                style=_table_style([*commands, ("ALIGN", (5, 0), (5, -1), "LEFT")]),
+                style=_table_style(
+                    [
+                        *commands,
+                        ("ALIGN", (5, 0), (5, -1), "LEFT"),
+                        ("TOPPADDING", (0, 1), (-1, -1), 1.1),
+                        ("BOTTOMPADDING", (0, 1), (-1, -1), 1.1),
+                    ]
+                ),
             )
         )
         story.append(Spacer(1, 4))
@@ -1242,7 +1187,11 @@ def _profile_story(
             models, district.code, styles, min_n=info.min_n, width=_FRAME_WIDTH
         )
     )
-    return story
+    # exactly one page: a long questionnaire is set smaller, never continued
+    return [
+        _Bookmark(f"district-{district.code}", f"{district.name} ({district.code})"),
+        KeepInFrame(_FRAME_WIDTH, _FRAME_HEIGHT - 2, story, mode="shrink"),
+    ]
 
 
 def district_profile(
@@ -1258,7 +1207,7 @@ def district_profile(
     return _build(
         story,
         info,
-        title=f"{info.district_term}-Profil {district.name}",
+        title=f"{info.term.singular}-Profil {district.name}",
         subject=f"{info.survey_title}: {district.name} im Vergleich mit der Stadt",
     )
 
@@ -1282,9 +1231,8 @@ def district_profiles(
     return _build(
         story,
         info,
-        title=f"{info.district_term}-Profile",
+        title=f"{info.term.singular}-Profile",
         subject=(
-            f"{info.survey_title}: alle {info.district_term}e im Vergleich mit "
-            "der Stadt"
+            f"{info.survey_title}: alle {info.term.plural} im Vergleich mit der Stadt"
         ),
     )

@@ -155,8 +155,10 @@ def city_section(
     term: str,
     min_n: int,
     width: float,
+    plural: str = "",
 ) -> list[Flowable]:
-    """Pages with the model estimates of every enabled model."""
+    """Pages with the model estimates of every enabled model; ``term`` and
+    ``plural`` name the areas ("Stadtteil", "Stadtteile")."""
     from auswertung import pdf
 
     if not models:
@@ -167,10 +169,11 @@ def city_section(
         pdf._p("Modellschätzungen (Fay–Herriot)", styles["h1"]),
         pdf._p(
             "Diese Werte sind Modellschätzungen, keine direkten Schätzwerte aus "
-            f"den Antworten: Für jeden {term} wird der direkte Wert mit einer "
+            f"den Antworten: Für alle {plural or term} wird der direkte Wert mit einer "
             "Vorhersage aus der Bevölkerungsstatistik kombiniert, je nach seiner "
             "Genauigkeit (EBLUP). Sie stehen deshalb getrennt von den direkten "
-            f"Ergebnissen. {term}e, deren direkter Wert nicht ausgewiesen wird "
+            f"Ergebnissen. {plural or term}, deren direkter Wert nicht ausgewiesen "
+            "wird "
             f"(weniger als {min_n} Antworten oder zum Schutz anderer Werte), "
             "erhalten die synthetische Schätzung aus der Bevölkerungsstatistik: "
             "ihre Antworten gehen weder in das Modell noch in den Wert ein; ihr "
@@ -249,8 +252,8 @@ def profile_section(
         Spacer(1, 8),
         pdf._p("Modellschätzungen (Fay–Herriot)", styles["h2"]),
         pdf._p(
-            "Modellschätzung, kein direkter Schätzwert: der Wert des Sozialraums "
-            "kombiniert seine Antworten mit einer Vorhersage aus der "
+            "Modellschätzung, kein direkter Schätzwert: der Wert hier "
+            "kombiniert die Antworten mit einer Vorhersage aus der "
             "Bevölkerungsstatistik. Ist der direkte Wert nicht ausgewiesen "
             f"(weniger als {min_n} Antworten oder zum Schutz anderer Werte), steht "
             "hier die synthetische Schätzung, in die die Antworten nicht eingehen. "

@@ -13,7 +13,12 @@ and, as the baseline in the same run, a one-page PDF (the city report without
 findings: fonts, page template, method box). Rendering is reported as time per
 page and as the ratio of that to the one-page baseline.
 
-Run: ``python benchmarks/berichte_reports.py [--responses 1500] [--repeat 3]``
+With ``--out DIR`` the city report and the profiles are written there (to look
+at them, e.g. ``pdftoppm -png -r 50``); the city report's text lines are checked
+for overlaps (pdfminer.six, as the tests do).
+
+Run: ``python benchmarks/berichte_reports.py [--responses 1500] [--repeat 3]
+[--out DIR]``
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=1500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
     from auswertung import pdf
@@ -155,6 +161,16 @@ def main() -> int:
     )
     print(f"  city report end to end (service)    {end_to_end:7.3f} s")
     print(f"peak memory (max RSS): {peak:.0f} MB")
+    if args.out is not None:
+        from tests.pdf_layout import overlaps, text_lines
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "stadtbericht.pdf").write_bytes(city)
+        (args.out / "profile.pdf").write_bytes(profiles)
+        print(
+            f"written to {args.out}; overlapping text lines in the city report: "
+            f"{len(overlaps(text_lines(city)))}"
+        )
     return 0
 
 

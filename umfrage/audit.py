@@ -13,6 +13,7 @@ from .models import AuditLog
 ACTION_NAMES: dict[str, Any] = {
     "change_own_password": _l("Eigenes Passwort geändert"),
     "change_publication_rules": _l("Veröffentlichungsregeln geändert"),
+    "choose_key_indicators": _l("Kernindikatoren des Stadtberichts gewählt"),
     "change_role": _l("Rolle geändert"),
     "close_survey": _l("Befragung geschlossen"),
     "collapse_weighting_cells": _l("Gewichtungszellen zusammengelegt"),

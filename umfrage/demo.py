@@ -181,7 +181,12 @@ def _hamburg_layer() -> DistrictLayer:
     ).scalar_one_or_none()
     if layer is not None:
         return layer
-    layer = DistrictLayer(name=LAYER_NAME, attribution=ATTRIBUTION)
+    layer = DistrictLayer(
+        name=LAYER_NAME,
+        attribution=ATTRIBUTION,
+        area_term="Stadtteil",
+        area_term_plural="Stadtteile",
+    )
     for item in read_hamburg():
         district = District(
             code=item.code,

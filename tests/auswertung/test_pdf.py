@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from auswertung import pdf
-from auswertung.findings import IndicatorTable, ResultRow, format_ci, format_estimate
+from auswertung.findings import IndicatorTable, ResultRow, format_estimate
 
 DISTRICTS = [
     pdf.District(f"{i:02d}", name, "Bezirk Süd" if i % 2 else "Bezirk Nord", 10 + i)
@@ -110,11 +110,12 @@ def city() -> tuple[int, str, list[str]]:
 
 def test_city_report_pages(city: tuple[int, str, list[str]]) -> None:
     pages, _text_, page_texts = city
-    # method and overview, one page per key indicator, the appendix
-    assert pages == 4
-    assert "Methode" in page_texts[0]
-    assert "Überblick" in page_texts[0]
-    assert "Tabellenanhang" in page_texts[3]
+    # summary, method and overview, one page per key indicator, the appendix
+    assert pages == 5
+    assert "Das Wichtigste in Kürze" in page_texts[0]
+    assert "Methode" in page_texts[1]
+    assert "Überblick" in page_texts[1]
+    assert "Tabellenanhang" in page_texts[4]
     for number, text in enumerate(page_texts, start=1):
         assert f"Seite {number} von {pages}" in text
         assert "Datenstand: 26.11.2026" in text
@@ -131,22 +132,24 @@ def test_every_district_and_figure_is_in_the_appendix(
     city: tuple[int, str, list[str]],
 ) -> None:
     _pages, text, page_texts = city
-    appendix = page_texts[3]
+    appendix = page_texts[4]
+    hidden = DISTRICTS[2]  # fewer than 5 answers everywhere: no row of its own
+    assert f"{hidden.name} ({hidden.code})" not in appendix
+    assert "Ohne ausgewiesenen Wert: 1 Sozialraum (weniger als 5" in appendix
     for table in TABLES:
         for row in table.districts:
             assert row.name in text
-            shown = "< 5" if 0 < row.n < 5 else str(row.n)  # never the exact small n
-            cell = f"{row.name} ({row.code})\n{shown}\n"
             if row.suppressed:
-                assert cell + ".\n.\n.\nweniger als 5 Antworten" in appendix
-            else:
-                figures = (
-                    f"{format_estimate(row.estimate, table.statistic)}\n"
-                    f"{format_ci(row.ci_lower, row.ci_upper, table.statistic)}"
-                )
-                assert cell + figures in appendix
-    assert "3,30\n3,00–3,60" in appendix  # Neustadt, mean, decimal comma
-    assert "48,0 %\n43,0–53,0 %" in appendix
+                continue
+            shown = "< 5" if 0 < row.n < 5 else str(row.n)  # never the exact small n
+            value = format_estimate(row.estimate, table.statistic)
+            mark = " ▲" if row.comparison == "higher" else ""
+            assert f"{row.name} ({row.code})\n{shown}\n" in appendix
+            assert value + mark in appendix
+    assert "3,30" in appendix  # Neustadt, mean, decimal comma
+    assert "48,0 %" in appendix
+    # the forest plots carry the intervals
+    assert "3,30 (3,00–3,60)" in text
 
 
 def test_turkish_and_german_letters_survive(city: tuple[int, str, list[str]]) -> None:
@@ -192,7 +195,7 @@ def test_all_profiles_in_one_file_with_bookmarks() -> None:
 
 def test_reports_without_findings() -> None:
     pages, text, _ = _text(pdf.city_report(INFO, [], DISTRICTS, None))
-    assert pages == 1
+    assert pages == 2  # title page, method
     assert "keine auswertbaren Antworten" in text
 
 

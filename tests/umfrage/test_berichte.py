@@ -17,8 +17,9 @@ from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from auswertung.findings import format_estimate, interval_text, n_text, value_text
+from auswertung.findings import format_estimate, value_text
 from tests.conftest import csrf_token, login
+from tests.pdf_layout import overlaps, text_lines
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
 from umfrage.berichte import outputs, services, weighting
 from umfrage.cli import main
@@ -360,31 +361,74 @@ def test_city_report_pdf_matches_the_estimates(
         assert state.weighted.weighted
         tables = outputs.findings(state, outputs.indicators(survey))
     key_pages = sum(1 for t in tables if t.key_indicator)
-    assert pages > 1 + key_pages
+    assert 2 + key_pages < pages <= 25
     assert f"Seite {pages} von {pages}" in text
     assert "Raking" not in text.split("Gewichtung")[1][:40]
     assert "Nachschichtung" in text
+    # the layer's area term with its plural, never "Stadtteile" built as term + "e"
+    assert "Ergebnisbericht für die Stadt und ihre Stadtteile" in text
+    assert "Sozialraume" not in text
+    # overview and titles name a matrix item once ("… – Kultur: Mittelwert")
+    flat = " ".join(text.split())
+    assert "Theater) – Kultur" not in flat
+    assert "Kultur (z. B. Bücherhalle, Musikschule, Theater): Mittelwert" in flat
     for district in state.data.districts:
-        assert district.name in text, district.name
+        assert district.name in text, district.name  # the key of codes
+    appendix = text[text.index("Tabellenanhang\nAlle Merkmale") :]
     for table in tables[:6]:
         for row in table.districts:
-            head = f"{row.name} ({row.code})\n{n_text(row, 5)}\n"
-            if row.suppressed:
-                assert head + ".\n.\n.\n" + row.reason in text
-            else:
-                figures = (
-                    value_text(row, table.statistic)
-                    + "\n"
-                    + interval_text(row, table.statistic)
-                )
-                assert head + figures in text, (table.key, row)
+            head = f"{row.name} ({row.code})\n"
+            if not row.suppressed:
+                assert head in appendix, (table.key, row)
+                assert value_text(row, table.statistic) in appendix
             if 0 < row.n < 5:
-                assert f"{row.name} ({row.code})\n{row.n}\n" not in text
+                assert f"{head}{row.n}\n" not in text
         assert "," in format_estimate(table.city.estimate, table.statistic)
     # free texts never reach a PDF
     assert "abends" not in text
     assert "Wochenende" not in text
     assert "=1+2" not in text
+    # no text on top of other text; every map labelled; legends end at 100 %
+    lines = text_lines(resp.data)
+    assert overlaps(lines) == []
+    codes = {d.code for d in state.data.districts} | {
+        d.name for d in state.data.districts
+    }
+    map_pages = [page for page in lines if any("Farbe zeigt" in x.text for x in page)]
+    assert len(map_pages) == key_pages + 1
+    for page in map_pages:
+        assert len(codes & {x.text for x in page}) >= 80
+    for number in re.findall(r"bis (?:unter )?(\d+) %", text):
+        assert int(number) <= 100
+
+
+def test_analyst_chooses_the_key_indicators(app: Flask, analyst: FlaskClient) -> None:
+    page = "/berichte/1/"
+    html = analyst.get(page).get_data(as_text=True)
+    assert 'id="kernindikatoren"' in html
+    chosen = ["mc:angebote:3", "mean:zufriedenheit_kultur"]  # questionnaire order
+    token = csrf_token(html)
+    resp = analyst.post(
+        "/berichte/1/kernindikatoren",
+        data={"csrf_token": token, "indikatoren": ["mc:angebote:9999"]},
+    )
+    assert resp.status_code == 400
+    assert "mc:angebote:9999" in resp.get_data(as_text=True)
+    resp = analyst.post(
+        "/berichte/1/kernindikatoren", data={"csrf_token": token, "indikatoren": chosen}
+    )
+    assert resp.status_code == 302
+    with app.app_context():
+        entry = db.session.execute(
+            db.select(AuditLog).where(AuditLog.action == "choose_key_indicators")
+        ).scalar_one()
+        assert entry.details["after"] == chosen
+    reader = PdfReader(io.BytesIO(analyst.get("/berichte/1/bericht.pdf").data))
+    titles = [item.title for item in reader.outline]
+    assert len(titles) == 3  # two key indicators and the appendix
+    assert titles[-1] == "Tabellenanhang"
+    html = analyst.get(page).get_data(as_text=True)
+    assert html.count("checked") == 2
 
 
 def test_district_profiles(app: Flask, analyst: FlaskClient) -> None:
@@ -395,8 +439,8 @@ def test_district_profiles(app: Flask, analyst: FlaskClient) -> None:
     resp = analyst.get(f"/berichte/1/profil/{district_id}.pdf")
     assert resp.status_code == 200
     pages, text = _pdf_text(resp.data)
-    assert pages <= 2
-    assert "Sozialraum-Profil: Altona-Altstadt" in text
+    assert pages == 1
+    assert "Stadtteil-Profil: Altona-Altstadt" in text
     assert "abends" not in text
     resp = analyst.get("/berichte/1/profile.pdf")
     reader = PdfReader(io.BytesIO(resp.data))

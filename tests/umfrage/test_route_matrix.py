@@ -94,6 +94,7 @@ ACCESS: dict[str, str] = {
     "berichte.apply_collapse": "analyst",
     "berichte.edit_small_area": "analyst",
     "berichte.edit_rules": "analyst",
+    "berichte.choose_key_indicators": "analyst",
     "berichte.enable_small_area": "analyst",
     "berichte.disable_small_area": "analyst",
     "verwaltung.index": "admin",

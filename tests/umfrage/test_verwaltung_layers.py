@@ -154,10 +154,13 @@ def test_admin_uploads_konstanz_previews_and_confirms(
         r'<option selected value="STT_NR">|value="STT_NR" selected', preview
     )
 
-    resp = confirm(admin)
+    assert 'value="Sozialraum"' in preview  # proposed area term
+    # the admin names the areas; the plural is proposed (Stadtteil → Stadtteile)
+    resp = confirm(admin, area_term="Stadtteil", area_term_plural="")
     assert resp.status_code == 302
     layer_page = admin.get(resp.headers["Location"]).get_data(as_text=True)
     assert "mit 15 Gebieten ist angelegt" in layer_page
+    assert "Stadtteil / Stadtteile" in layer_page
     assert "Petershausen_West" in layer_page
     assert "<td>010</td>" in layer_page  # leading zero kept
 

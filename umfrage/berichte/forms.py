@@ -138,3 +138,15 @@ class PublicationRulesForm(FlaskForm):
         _l("Eingeschränkter Aussagewert ab Variationskoeffizient (%)"),
         validators=[InputRequired(), _rule_range("cv_limit")],
     )
+
+
+class KeyIndicatorForm(FlaskForm):
+    """The city report's key indicators; ``report_settings`` checks the keys."""
+
+    indikatoren = SelectMultipleField(
+        _l("Kernindikatoren (je eine Seite mit Karte und Grafik im Stadtbericht)"),
+        choices=[],
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )

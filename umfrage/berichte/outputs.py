@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import AccessMode, Survey
 from ..services import questionnaire_of
 from ..spent_codes import issued_codes
-from . import analysis, publication
+from . import analysis, publication, report_settings
 from .rules import rules_of
 from .weighting import WeightingState, weighting_label, weighting_state
 
@@ -126,6 +126,7 @@ def report_info(survey: Survey, state: WeightingState) -> pdf.ReportInfo:
             rate = complete / int(codes)
     weighted = state.weighted
     analysed = weighted.diagnosis.n_weighted if weighted.weighted else complete
+    term = report_settings.area_term(survey)
     notes = []
     if weighted.weighted:
         for text, count in weighted.diagnosis.excluded:
@@ -152,6 +153,8 @@ def report_info(survey: Survey, state: WeightingState) -> pdf.ReportInfo:
         notes=tuple(notes),
         attribution=survey.district_layer.attribution if survey.district_layer else "",
         cv_limit=rules.cv_limit,
+        district_term=term.singular,
+        district_term_plural=term.plural,
     )
 
 
@@ -172,7 +175,11 @@ def _with_models(
 
 def city_report_pdf(survey: Survey) -> bytes:
     state = weighting_state(survey)
-    tables = findings(state, indicators(survey))
+    definitions = indicators(survey)
+    tables = report_settings.with_key_indicators(
+        findings(state, definitions),
+        report_settings.chosen_keys(survey, definitions),
+    )
     _drawn, outline = map_data(survey)
     info, models = _with_models(survey, state, tables)
     return pdf.city_report(info, tables, state.data.districts, outline, models)

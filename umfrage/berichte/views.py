@@ -30,6 +30,7 @@ from . import (
     mapping,
     outputs,
     report_jobs,
+    report_settings,
     rules,
     services,
     small_area,
@@ -58,15 +59,63 @@ def index() -> Any:
 @bp.route("/<int:survey_id>/")
 @role_required(Role.ANALYST)
 def show_survey(survey_id: int) -> Any:
+    return _survey_page(survey_id)
+
+
+def _survey_page(
+    survey_id: int, form: forms.KeyIndicatorForm | None = None, status: int = 200
+) -> Any:
     survey = services.survey_or_404(survey_id)
     state = weighting.weighting_state(survey)
-    return render_template(
-        "berichte/show_survey.html",
-        survey=survey,
-        state=state,
-        districts=state.data.districts,
-        district_rows=services.district_rows(survey, state.data),
+    definitions = outputs.indicators(survey)
+    if form is None:
+        chosen = report_settings.chosen_keys(survey, definitions)
+        form = forms.KeyIndicatorForm(
+            formdata=None,
+            data={"indikatoren": [d.key for d in definitions if d.key in chosen]},
+        )
+    form.indikatoren.choices = [
+        (d.key, f"{d.group} – {d.label}" if d.group != d.question else d.label)
+        for d in definitions
+    ]
+    return (
+        render_template(
+            "berichte/show_survey.html",
+            survey=survey,
+            state=state,
+            districts=state.data.districts,
+            district_rows=services.district_rows(survey, state.data),
+            term=report_settings.area_term(survey),
+            indicator_form=form,
+        ),
+        status,
     )
+
+
+@bp.route("/<int:survey_id>/kernindikatoren", methods=["POST"])
+@role_required(Role.ANALYST)
+def choose_key_indicators(survey_id: int) -> Any:
+    survey = services.survey_or_404(survey_id)
+    form = forms.KeyIndicatorForm()
+    if not form.validate_on_submit():
+        abort(BAD_REQUEST)
+    try:
+        chosen = report_settings.choose_key_indicators(
+            survey,
+            outputs.indicators(survey),
+            form.indikatoren.data or [],
+            current_user.id,
+        )
+    except report_settings.ReportSettingError as error:
+        form.indikatoren.errors = [str(error)]
+        return _survey_page(survey_id, form=form, status=BAD_REQUEST)
+    flash(
+        _(
+            "Der Stadtbericht zeigt jetzt %(count)d Kernindikatoren mit eigener Seite.",
+            count=len(chosen),
+        )
+    )
+    return redirect(url_for(".show_survey", survey_id=survey_id) + "#kernindikatoren")
 
 
 # -- weighting --------------------------------------------------------------------

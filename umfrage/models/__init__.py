@@ -26,6 +26,7 @@ from .questionnaires import (
     Questionnaire,
     QuestionnaireVersion,
 )
+from .reports import ReportSetting
 from .surveys import (
     InvitationBatch,
     InvitationCode,
@@ -54,6 +55,7 @@ __all__ = [
     "PublishedVersionError",
     "Questionnaire",
     "QuestionnaireVersion",
+    "ReportSetting",
     "RespondentSession",
     "Response",
     "ResponseStatus",

@@ -28,6 +28,13 @@ class DistrictLayer(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     attribution: Mapped[str] = mapped_column(Text, default="")
+    # what the layer calls its areas, for reports ("Stadtteil", "Stadtteile")
+    area_term: Mapped[str] = mapped_column(
+        String(100), default="Sozialraum", server_default="Sozialraum"
+    )
+    area_term_plural: Mapped[str] = mapped_column(
+        String(100), default="Sozialräume", server_default="Sozialräume"
+    )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utc_now
     )

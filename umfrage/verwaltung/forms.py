@@ -123,6 +123,14 @@ class LayerConfirmForm(FlaskForm):
         _l("Quelle und Lizenz (wird unter „Datenquellen“ angezeigt)"),
         validators=[Optional(), Length(max=2000)],
     )
+    area_term = StringField(
+        _l("Bezeichnung eines Gebiets (Einzahl), z. B. Stadtteil"),
+        validators=[Optional(), Length(max=100)],
+    )
+    area_term_plural = StringField(
+        _l("Mehrzahl, z. B. Stadtteile (leer: wird vorgeschlagen)"),
+        validators=[Optional(), Length(max=100)],
+    )
     id_property = SelectField(
         _l("Eigenschaft mit der Gebietskennung"),
         choices=[],

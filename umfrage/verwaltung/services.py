@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
+from auswertung.terms import AreaTerm
+
 from ..audit import record
 from ..auth import hash_password
 from ..extensions import db
@@ -323,6 +325,8 @@ class LayerChoice:
     id_property: str
     name_property: str
     parent_property: str | None
+    area_term: str = ""
+    area_term_plural: str = ""
 
 
 def confirm_layer_upload(
@@ -351,7 +355,15 @@ def confirm_layer_upload(
         choice.name_property,
         choice.parent_property,
     )
-    layer = DistrictLayer(name=name, attribution=choice.attribution.strip())
+    term = AreaTerm.of(
+        " ".join(choice.area_term.split()), " ".join(choice.area_term_plural.split())
+    )
+    layer = DistrictLayer(
+        name=name,
+        attribution=choice.attribution.strip(),
+        area_term=term.singular[:100],
+        area_term_plural=term.plural[:100],
+    )
     for item in districts:
         layer.districts.append(
             District(

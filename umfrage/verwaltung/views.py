@@ -20,6 +20,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from auswertung.terms import DEFAULT_TERM, singular_of
+
 from ..audit import action_name
 from ..auth import role_required
 from ..models import Role
@@ -233,6 +235,7 @@ def preview_layer() -> Any:
         data={
             "upload_id": str(upload.id),
             "name": preview.proposed_name,
+            "area_term": singular_of(preview.proposed_name) or DEFAULT_TERM.singular,
             "id_property": preview.guess.id_property,
             "name_property": preview.guess.name_property,
             "parent_property": preview.guess.parent_property or "",
@@ -245,6 +248,8 @@ def preview_layer() -> Any:
         choice = services.LayerChoice(
             name=form.name.data or "",
             attribution=form.attribution.data or "",
+            area_term=form.area_term.data or "",
+            area_term_plural=form.area_term_plural.data or "",
             id_property=form.id_property.data,
             name_property=form.name_property.data,
             parent_property=form.parent_property.data or None,
