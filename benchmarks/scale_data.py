@@ -26,7 +26,11 @@ def weighting_setup_values() -> dict[str, Any]:
             {
                 "question": "haushaltstyp",
                 "variable": "family_type",
-                "codes": {"1": "couple_family", "3": "couple_family", "2": "single_parent"},
+                "codes": {
+                    "1": "couple_family",
+                    "3": "couple_family",
+                    "2": "single_parent",
+                },
             }
         ],
         "cross_with_district": True,

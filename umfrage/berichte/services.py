@@ -154,9 +154,7 @@ def response_frame(survey: Survey) -> SurveyData:
             # become NaN, all-empty stays None), then as objects
             typed[variable.name] = pd.Series(column).astype(object)
     frame = pd.DataFrame(columns)
-    frame = pd.concat(
-        [frame, pd.DataFrame(typed, index=frame.index)], axis=1, copy=False
-    )
+    frame = pd.concat([frame, pd.DataFrame(typed, index=frame.index)], axis=1)
     frame["district"] = frame["district"].astype(object)
     counts = frame["district"].value_counts().to_dict()
     districts = [
@@ -193,8 +191,7 @@ def _column(values: list[Any], variable: Variable) -> list[Any]:
             for value in values
         ]
     return [
-        value if value is None or type(value) is str else str(value)
-        for value in values
+        value if value is None or type(value) is str else str(value) for value in values
     ]
 
 

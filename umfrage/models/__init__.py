@@ -7,6 +7,7 @@ it unlocked is submitted nothing links the two (see ``SpentCode``).
 
 from .accounts import AuditLog, User
 from .analysis import SmallAreaSetup, WeightingSetup
+from .analysis_cache import AnalysisCacheEntry
 from .base import (
     LOCAL_TIMEZONE,
     AccessMode,
@@ -36,6 +37,7 @@ from .surveys import (
 __all__ = [
     "LOCAL_TIMEZONE",
     "AccessMode",
+    "AnalysisCacheEntry",
     "AuditLog",
     "District",
     "DistrictLayer",
