@@ -134,7 +134,7 @@ def test_repeated_findings_page_computes_nothing(
     assert client.get("/berichte/1/ergebnisse").status_code == 200
     computed = cache.COMPUTED.copy()
     assert client.get("/berichte/1/ergebnisse").status_code == 200
-    assert cache.COMPUTED == computed
+    assert computed == cache.COMPUTED
 
 
 def _cell_by_cell(survey: Survey) -> pd.DataFrame:

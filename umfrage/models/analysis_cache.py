@@ -89,6 +89,6 @@ def _raise_data_version(session: Session, _context: object, _instances: object) 
 def _raise_data_version_in_bulk(state: ORMExecuteState) -> None:
     """A bulk UPDATE or DELETE of responses (e.g. ``umfrage purge``): every
     survey's version, since the statement's rows are not known here."""
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
-        if state.bind_mapper.class_ is Response:
-            _bump(state.session, None)
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper and mapper.class_ is Response:
+        _bump(state.session, None)
