@@ -223,7 +223,6 @@ def survey_districts(db, survey):  # type: ignore[no-untyped-def]
 
     from umfrage.models import District
 
-    layer = survey.district_layer_id
     return (
         db.session.execute(
             select(District)

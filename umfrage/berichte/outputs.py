@@ -102,10 +102,21 @@ def map_data(survey: Survey) -> tuple[Any, pdf.MapData | None]:
     drawn = map_for(survey.district_layer_id)
     if drawn is None:
         return None, None
+    known = _OUTLINES.get(id(drawn))
+    if known is not None and known[0] is drawn:
+        return drawn, known[1]
     shapes = tuple(pdf.MapShape(d.code, _rings(d.path)) for d in drawn.districts)
-    return drawn, pdf.MapData(
+    outline = pdf.MapData(
         float(drawn.width), float(drawn.height), shapes, tuple(drawn.insets)
     )
+    if len(_OUTLINES) > 16:
+        _OUTLINES.clear()
+    _OUTLINES[id(drawn)] = (drawn, outline)
+    return drawn, outline
+
+
+#: The outlines of each drawn map (the map itself is cached per layer version).
+_OUTLINES: dict[int, tuple[Any, pdf.MapData]] = {}
 
 
 def _rings(path: str) -> tuple[tuple[tuple[float, float], ...], ...]:
