@@ -1239,9 +1239,12 @@ def indicator_table(
     compared = comparison.to_frame().set_index("district")
     names = dict(districts)
     weight_totals, positives = district_counts(design, definition)
+    # plain dicts once instead of a pandas row lookup per cell (same values)
+    records = frame.to_dict("records")
+    others = compared.to_dict("index") if compared.index.is_unique else None
 
     def row(position: int, code: str | None) -> ResultRow:
-        record = frame.iloc[position]
+        record = records[position]
         n = int(record["n"])
         suppressed = bool(record["suppressed"])
         reason = ""
@@ -1252,7 +1255,7 @@ def indicator_table(
                 definition.statistic,
                 n,
                 positives.get(code, 0),
-                str(compared.loc[code]["reason"]),
+                str((others or compared.loc)[code]["reason"]),
                 rules,
             )
             if why:
@@ -1273,7 +1276,7 @@ def indicator_table(
         verdict: str | None = None
         note = ""
         if code is not None and not suppressed and code in compared.index:
-            other = compared.loc[code]
+            other = (others or compared.loc)[code]
             difference = float(other["difference"])
             # the test the flag rests on (stricter than the plain t test)
             p_value = float(other["p_flag"])

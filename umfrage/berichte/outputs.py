@@ -20,8 +20,8 @@ from ..extensions import db
 from ..models import AccessMode, Survey
 from ..services import questionnaire_of
 from ..spent_codes import issued_codes
-from . import analysis, publication, report_settings
-from .rules import rules_of
+from . import analysis, cache, publication, report_settings
+from .rules import PublicationRules, rules_of
 from .weighting import WeightingState, weighting_label, weighting_state
 
 EXPORT_FORMATS = ("csv", "csv-excel", "xlsx", "sav", "dta", "codebook")
@@ -49,9 +49,27 @@ def findings(
     """The indicator tables as published: estimates, comparisons, precision,
     register values, and primary and secondary suppression. Secondary
     suppression links the indicators of one question, so every indicator of
-    that question is computed even when only some are asked for."""
-    districts = [(d.code, d.name) for d in state.data.districts]
+    that question is computed even when only some are asked for.
+
+    Stored per weighting state, publication rules and indicators (``cache``)."""
     published = rules_of(state.survey)
+    if not state.key:
+        return _findings(state, definitions, published)
+    return cache.stored(
+        "findings",
+        state.survey.id,
+        state.key,
+        [published.values(), [d.key for d in definitions]],
+        lambda: _findings(state, definitions, published),
+    )
+
+
+def _findings(
+    state: WeightingState,
+    definitions: Sequence[analysis.IndicatorDef],
+    published: PublicationRules,
+) -> list[IndicatorTable]:
+    districts = [(d.code, d.name) for d in state.data.districts]
     rules = published.disclosure()
     wanted = {d.key for d in definitions}
     questions = {d.question_name for d in definitions}
@@ -84,10 +102,21 @@ def map_data(survey: Survey) -> tuple[Any, pdf.MapData | None]:
     drawn = map_for(survey.district_layer_id)
     if drawn is None:
         return None, None
+    known = _OUTLINES.get(id(drawn))
+    if known is not None and known[0] is drawn:
+        return drawn, known[1]
     shapes = tuple(pdf.MapShape(d.code, _rings(d.path)) for d in drawn.districts)
-    return drawn, pdf.MapData(
+    outline = pdf.MapData(
         float(drawn.width), float(drawn.height), shapes, tuple(drawn.insets)
     )
+    if len(_OUTLINES) > 16:
+        _OUTLINES.clear()
+    _OUTLINES[id(drawn)] = (drawn, outline)
+    return drawn, outline
+
+
+#: The outlines of each drawn map (the map itself is cached per layer version).
+_OUTLINES: dict[int, tuple[Any, pdf.MapData]] = {}
 
 
 def _rings(path: str) -> tuple[tuple[tuple[float, float], ...], ...]:
@@ -239,7 +268,14 @@ def export_file(survey: Survey, kind: str, actor_id: int | None) -> bytes:
 
 def _weights(state: WeightingState) -> np.ndarray:
     """Each response's weight: the calibrated weight where the set-up is in use
-    (empty for responses left out of the weighting), else 1."""
+    (empty for responses left out of the weighting), else 1. Stored per
+    weighting state (``cache``)."""
+    if not state.key:
+        return _weights_of(state)
+    return cache.weights_of(state.key, state.survey.id, lambda: _weights_of(state))
+
+
+def _weights_of(state: WeightingState) -> np.ndarray:
     frame = state.data.frame
     weighted = state.weighted
     if not weighted.weighted or weighted.design is None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
 from flask import abort
@@ -127,24 +128,33 @@ def response_frame(survey: Survey) -> SurveyData:
         # in every export.
         .order_by(Response.id)
     ).all()
+    # Columnar: each answer field is pulled out of the decoded answers once and
+    # every variable of it converted in one pass (same values as ``_value``).
+    all_answers = [answers or {} for answers, _, _ in rows]
+    codes = [code for _, _, code in rows]
     columns: dict[str, list[Any]] = {
         "case_id": list(range(1, len(rows) + 1)),
-        "district": [code for _, _, code in rows],
-        "district_name": [names.get(code) if code else None for _, _, code in rows],
+        "district": codes,
+        "district_name": [names.get(code) if code else None for code in codes],
         "language": [language for _, language, _ in rows],
     }
+    sources: dict[str, list[Any]] = {}
+    typed: dict[str, Any] = {}
     for variable in variables:
-        columns[variable.name] = [
-            _value(answers or {}, variable) for answers, _, _ in rows
-        ]
-    frame = pd.DataFrame(columns)
-    for variable in variables:
+        values = sources.get(variable.source)
+        if values is None:
+            values = [answers.get(variable.source) for answers in all_answers]
+            sources[variable.source] = values
+        column = _column(values, variable)
         if variable.kind == "numeric":
-            frame[variable.name] = pd.to_numeric(
-                frame[variable.name], errors="coerce"
-            ).astype("float64")
+            # every value is a float or NaN already (``_convert``)
+            typed[variable.name] = np.array(column, dtype="float64")
         else:
-            frame[variable.name] = frame[variable.name].astype(object)
+            # inferred first, as a frame column would be (strings with gaps
+            # become NaN, all-empty stays None), then as objects
+            typed[variable.name] = pd.Series(column).astype(object)
+    frame = pd.DataFrame(columns)
+    frame = pd.concat([frame, pd.DataFrame(typed, index=frame.index)], axis=1)
     frame["district"] = frame["district"].astype(object)
     counts = frame["district"].value_counts().to_dict()
     districts = [
@@ -154,8 +164,43 @@ def response_frame(survey: Survey) -> SurveyData:
     return SurveyData(questionnaire, frame, variables, districts, local_today())
 
 
+def _column(values: list[Any], variable: Variable) -> list[Any]:
+    """``_value`` of every answer of one variable, with fast paths for the usual
+    types (ints for codes, floats, strings); anything else goes through
+    ``_convert`` unchanged."""
+    nan = math.nan
+    code = variable.option_code
+    if code is not None:
+        return [
+            nan
+            if value is None
+            else (1.0 if value == code else 0.0)
+            if type(value) is int
+            else _convert(value, variable)
+            for value in values
+        ]
+    if variable.kind == "numeric":
+        return [
+            nan
+            if value is None
+            else value
+            if type(value) is float
+            else float(value)
+            if type(value) is int
+            else _convert(value, variable)
+            for value in values
+        ]
+    return [
+        value if value is None or type(value) is str else str(value) for value in values
+    ]
+
+
 def _value(answers: dict[str, Any], variable: Variable) -> Any:
-    value = answers.get(variable.source)
+    """One cell of the frame: the answer to ``variable`` converted."""
+    return _convert(answers.get(variable.source), variable)
+
+
+def _convert(value: Any, variable: Variable) -> Any:
     if variable.option_code is not None:
         if value is None:
             return math.nan

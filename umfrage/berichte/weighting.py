@@ -3,7 +3,7 @@ design every finding, report and export uses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,7 @@ from ..models import (
     utc_now,
 )
 from ..services import questionnaire_of
-from . import analysis, weighting_preview
+from . import analysis, cache, weighting_preview
 from .analysis import SetupError, VariableMapping, WeightingSpec
 from .services import (
     SurveyData,
@@ -292,6 +292,8 @@ class WeightingState:
     spec: WeightingSpec
     weighted: analysis.Weighted
     survey: Survey
+    #: fingerprint of data and set-up (``cache``); "" when not cached
+    key: str = ""
 
 
 def weighting_state(
@@ -303,9 +305,34 @@ def weighting_state(
 ) -> WeightingState:
     """The responses, weighted by the set-up in force (the last confirmed one;
     unweighted if none was ever confirmed). ``draft``: by the set-up as edited,
-    for its diagnosis (weighted only if it is the confirmed one)."""
-    data = data or response_frame(survey)
+    for its diagnosis (weighted only if it is the confirmed one).
+
+    Without ``data`` the frame and the weighting come from ``cache``, keyed by
+    the data version and the set-up, so they are computed once per change."""
     setup = setup if setup is not None else weighting_setup(survey)
+    if data is not None:
+        return _weigh(survey, data, setup, draft)
+    data_key = cache.data_key(survey)
+    frame = cache.memoized("frame", data_key, lambda: response_frame(survey))
+    key = cache.state_key(data_key, _setup_key(setup, draft))
+    state = cache.memoized("state", key, lambda: _weigh(survey, frame, setup, draft))
+    return replace(state, survey=survey, setup=setup, key=key)
+
+
+def _setup_key(setup: WeightingSetup | None, draft: bool) -> Any:
+    """What of the set-up the weighting depends on: as edited for a draft, else
+    the copy in force (the edited fields only while none was ever copied)."""
+    if setup is None:
+        return None
+    if draft:
+        return ["draft", setup_fields(setup), setup.confirmed, setup.in_force]
+    fields = setup_fields(setup) if setup.in_force is None else None
+    return ["in force", setup.in_force, setup.confirmed, fields]
+
+
+def _weigh(
+    survey: Survey, data: SurveyData, setup: WeightingSetup | None, draft: bool
+) -> WeightingState:
     in_force = None if setup is None or draft else setup.in_force
     spec = spec_of(setup, in_force)
     use = bool(setup is not None and (setup.confirmed or in_force is not None))

@@ -7,6 +7,7 @@ it unlocked is submitted nothing links the two (see ``SpentCode``).
 
 from .accounts import AuditLog, User
 from .analysis import SmallAreaSetup, WeightingSetup
+from .analysis_cache import AnalysisCacheEntry
 from .base import (
     LOCAL_TIMEZONE,
     AccessMode,
@@ -41,6 +42,7 @@ from .translations import TranslationReview
 __all__ = [
     "LOCAL_TIMEZONE",
     "AccessMode",
+    "AnalysisCacheEntry",
     "AuditLog",
     "District",
     "DistrictLayer",

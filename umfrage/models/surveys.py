@@ -68,6 +68,13 @@ class Survey(db.Model):  # type: ignore[name-defined,misc]
     deletion_date: Mapped[date | None] = mapped_column(Date)
     # Publication rules set by an analyst (``berichte.rules``); None: the config's.
     publication_rules: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    # Raised by one with every change to the survey's complete responses
+    # (``models.analysis_cache``); cached analysis results are keyed by it. It
+    # starts at a random number, so that a survey in another (or a recreated)
+    # database does not share versions with this one.
+    data_version: Mapped[int] = mapped_column(
+        BigInteger, default=lambda: new_response_id(), server_default="0"
+    )
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     district_layer: Mapped[DistrictLayer | None] = relationship()

@@ -19,10 +19,12 @@ import time
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import shapely
+from markupsafe import Markup, escape
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
@@ -66,6 +68,29 @@ class DistrictMap:
     def view_box(self) -> str:
         return f"0 0 {self.width} {self.height}"
 
+    @cached_property
+    def svg_body(self) -> Markup:
+        """The drawing inside the map's ``<svg><g>``: inset frames, one path per
+        district, the names; written once per map (per layer version), names
+        escaped as the template would."""
+        parts = [
+            f'<rect class="inset-frame" x="{x}" y="{y}" width="{w}" height="{h}"/>'
+            for x, y, w, h in self.insets
+        ]
+        parts.extend(
+            f'<path class="district-shape" data-code="{escape(d.code)}" '
+            f'd="{escape(d.path)}"><title>{escape(d.name)}</title></path>'
+            for d in self.districts
+        )
+        labels = "".join(
+            f'<text x="{d.label_x}" y="{d.label_y}" data-room="{d.room}">'
+            f"{escape(d.name)}</text>"
+            for d in self.districts
+            if d.room
+        )
+        parts.append(f'<g class="district-labels">{labels}</g>')
+        return Markup("".join(parts))
+
 
 @dataclass(frozen=True)
 class SearchEntry:
@@ -83,7 +108,7 @@ _LOCK = threading.Lock()
 
 def map_for(layer_id: int) -> DistrictMap | None:
     """The layer's map, or None when no district has a usable geometry."""
-    stamp = _layer_stamp(layer_id)
+    stamp = layer_stamp(layer_id)
     now = time.monotonic()
     with _LOCK:
         cached = _CACHE.get(layer_id)
@@ -106,7 +131,7 @@ def map_for(layer_id: int) -> DistrictMap | None:
     return drawn
 
 
-def _layer_stamp(layer_id: int) -> tuple[int, int, int]:
+def layer_stamp(layer_id: int) -> tuple[int, int, int]:
     count, low, high = db.session.execute(
         select(
             func.count(District.id), func.min(District.id), func.max(District.id)

@@ -124,14 +124,31 @@ def estimated_minutes(survey: Survey) -> int:
 
 
 def district_choices(survey: Survey) -> list[DistrictChoice]:
-    if survey.district_layer_id is None:
+    """The layer's districts by name; read once per layer version and process
+    (a layer's districts are replaced, never edited in place: the stamp of
+    their ids tells a new version, as for the map)."""
+    layer_id = survey.district_layer_id
+    if layer_id is None:
         return []
+    from .district_map import layer_stamp  # district_map imports this module
+
+    stamp = layer_stamp(layer_id)
+    cached = _CHOICES.get(layer_id)
+    if cached is not None and cached[0] == stamp:
+        return list(cached[1])
     rows = db.session.execute(
         select(District.code, District.name, District.parent_name)
-        .where(District.layer_id == survey.district_layer_id)
+        .where(District.layer_id == layer_id)
         .order_by(District.name)
     )
-    return [DistrictChoice(code, name, parent) for code, name, parent in rows]
+    choices = tuple(DistrictChoice(code, name, parent) for code, name, parent in rows)
+    if len(_CHOICES) > 32:
+        _CHOICES.clear()
+    _CHOICES[layer_id] = (stamp, choices)
+    return list(choices)
+
+
+_CHOICES: dict[int, tuple[tuple[int, int, int], tuple[DistrictChoice, ...]]] = {}
 
 
 def street_directory(survey: Survey) -> dict[str, list[str]]:

@@ -1,0 +1,201 @@
+"""Cached analysis: the response frame, the weighting and the published
+indicator tables, each kept per (survey, weighting set-up, data version).
+
+Keys are fingerprints of everything a result depends on, read from the database
+on every use (a few cheap queries), so several processes never serve a result
+for data or a set-up they have not seen:
+
+* data: survey id, ``Survey.data_version`` (raised with every change to a
+  complete response, see ``models.analysis_cache``), questionnaire version,
+  the layer's districts and population figures;
+* weighting: the data key, the set-up as edited and as in force, ``draft``;
+* indicator tables: the weighting key, the publication rules in force and the
+  indicators asked for.
+
+Each process keeps the latest frames and weighted designs in memory (they are
+large and cheap to rebuild from the data); indicator tables and the weights per
+response are also stored in ``analysis_cache_entry`` (signed with the app's
+secret key), so another process serves them without estimating again. Entries
+of an older state are deleted when a newer one is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import pickle
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (
+    AnalysisCacheEntry,
+    District,
+    PopulationFigure,
+    Survey,
+    local_today,
+)
+
+T = TypeVar("T")
+
+#: How often each kind of result was computed in this process (tests and
+#: benchmarks read it; a cache hit does not count).
+COMPUTED: Counter[str] = Counter()
+
+_MEMORY: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_MEMORY_LIMITS = {"frame": 2, "state": 4, "findings": 512}
+_LOCK = threading.Lock()
+
+
+def _digest(parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, default=repr, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def data_key(survey: Survey) -> str:
+    """Fingerprint of the survey's analysable data, read fresh from the DB."""
+    version = db.session.execute(
+        select(Survey.data_version).where(Survey.id == survey.id)
+    ).scalar_one()
+    layer: tuple[Any, ...] = ()
+    if survey.district_layer_id is not None:
+        districts = db.session.execute(
+            select(
+                func.count(District.id),
+                func.max(District.id),
+                func.max(func.length(District.name)),
+            ).where(District.layer_id == survey.district_layer_id)
+        ).one()
+        figures = db.session.execute(
+            select(
+                func.count(PopulationFigure.id),
+                func.max(PopulationFigure.id),
+                func.sum(PopulationFigure.count),
+            )
+            .join(District, PopulationFigure.district_id == District.id)
+            .where(District.layer_id == survey.district_layer_id)
+        ).one()
+        layer = (*districts, *figures)
+    return _digest(
+        [
+            db.engine.url.render_as_string(hide_password=True),
+            survey.id,
+            int(version or 0),
+            survey.questionnaire_version_id,
+            survey.district_layer_id,
+            [str(v) for v in layer],
+            local_today().isoformat(),  # the frame's extraction date
+        ]
+    )
+
+
+def state_key(data: str, setup: Any) -> str:
+    """Fingerprint of a weighting: the data key and the set-up's fields."""
+    return _digest([data, setup])
+
+
+def memoized(kind: str, key: str, compute: Callable[[], T]) -> T:
+    """The in-process result of ``kind`` for ``key``, computed once."""
+    with _LOCK:
+        if (kind, key) in _MEMORY:
+            _MEMORY.move_to_end((kind, key))
+            return _MEMORY[(kind, key)]  # type: ignore[no-any-return]
+    value = compute()
+    COMPUTED[kind] += 1
+    _remember(kind, key, value)
+    return value
+
+
+def _remember(kind: str, key: str, value: Any) -> None:
+    with _LOCK:
+        _MEMORY[(kind, key)] = value
+        _MEMORY.move_to_end((kind, key))
+        same = [k for k in _MEMORY if k[0] == kind]
+        for old in same[: max(0, len(same) - _MEMORY_LIMITS.get(kind, 8))]:
+            del _MEMORY[old]
+
+
+def stored(
+    kind: str,
+    survey_id: int,
+    state_key: str,
+    parts: Sequence[Any],
+    compute: Callable[[], T],
+) -> T:
+    """A result kept in memory and in ``analysis_cache_entry``: from memory, else
+    from the table (another process computed it), else computed and stored."""
+    key = _digest([kind, state_key, *parts])
+    with _LOCK:
+        if (kind, key) in _MEMORY:
+            _MEMORY.move_to_end((kind, key))
+            return _MEMORY[(kind, key)]  # type: ignore[no-any-return]
+    payload = db.session.execute(
+        select(AnalysisCacheEntry.payload).where(
+            AnalysisCacheEntry.survey_id == survey_id,
+            AnalysisCacheEntry.key == key,
+        )
+    ).scalar_one_or_none()
+    value = _load(payload) if payload is not None else None
+    if value is None:
+        value = compute()
+        COMPUTED[kind] += 1
+        _store(kind, survey_id, state_key, key, value)
+    _remember(kind, key, value)
+    return value  # type: ignore[no-any-return]
+
+
+def _signature(body: bytes) -> bytes:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, body, hashlib.sha256).digest()
+
+
+def _load(payload: bytes) -> Any:
+    """The stored value, or None when its signature does not match (written
+    with another secret key, or altered)."""
+    signature, body = payload[:32], payload[32:]
+    if not hmac.compare_digest(signature, _signature(body)):
+        return None
+    return pickle.loads(body)  # noqa: S301 - signed by this app
+
+
+def _store(kind: str, survey_id: int, state_key: str, key: str, value: Any) -> None:
+    body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        db.session.execute(
+            delete(AnalysisCacheEntry).where(
+                AnalysisCacheEntry.survey_id == survey_id,
+                AnalysisCacheEntry.state_key != state_key,
+            )
+        )
+        db.session.add(
+            AnalysisCacheEntry(
+                survey_id=survey_id,
+                key=key,
+                state_key=state_key,
+                kind=kind,
+                payload=_signature(body) + body,
+            )
+        )
+        db.session.commit()
+    except IntegrityError:
+        # another process stored the same result first
+        db.session.rollback()
+
+
+def weights_of(state_key: str, survey_id: int, compute: Callable[[], Any]) -> Any:
+    """The weight per response (float array in frame order), stored."""
+    return stored("weights", survey_id, state_key, [], lambda: np.asarray(compute()))
+
+
+def clear_memory() -> None:
+    """Forget this process's results (tests, benchmarks: a cold start)."""
+    with _LOCK:
+        _MEMORY.clear()
