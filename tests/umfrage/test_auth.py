@@ -28,10 +28,15 @@ def staff_urls(app: Flask, survey_id: int) -> list[tuple[str, str]]:
             blueprint = rule.endpoint.split(".")[0]
             if blueprint not in STAFF_AREAS or "GET" not in (rule.methods or ()):
                 continue
-            values = {arg: survey_id for arg in rule.arguments}
+            values = {a: "en" if a == "language" else survey_id for a in rule.arguments}
             urls.append((blueprint, url_for(rule.endpoint, **values)))
     assert {b for b, _ in urls} == set(STAFF_AREAS)
     return urls
+
+
+#: pages of things the demo has none of, and what the right role gets there: no
+#: letterhead image (404), no pending population upload (back to the layer page)
+WITHOUT_DATA = {"/anschreiben/briefkopf.bild": 404, "/bevoelkerung/zuordnung": 302}
 
 
 @pytest.fixture
@@ -57,7 +62,8 @@ def test_each_role_reaches_its_areas_only(
     assert login(client, username, PASSWORD).status_code == 302
     for blueprint, url in staff_urls(staffed, 1):
         resp = client.get(url)
-        expected = 200 if username in STAFF_AREAS[blueprint] else 403
+        allowed = next((s for end, s in WITHOUT_DATA.items() if url.endswith(end)), 200)
+        expected = allowed if username in STAFF_AREAS[blueprint] else 403
         assert resp.status_code == expected, (username, url)
 
 

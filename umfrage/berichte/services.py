@@ -309,7 +309,8 @@ def population_levels(survey: Survey) -> list[tuple[str, str]]:
     return [(v, ", ".join(sorted(ls))) for v, ls in sorted(levels.items())]
 
 
-_NEIGHBOURS: dict[tuple[int, int, int], dict[str, list[str]]] = {}
+# keyed by database and layer version: a process may serve several databases
+_NEIGHBOURS: dict[tuple[str, int, int, int], dict[str, list[str]]] = {}
 _NEIGHBOUR_LOCK = threading.Lock()
 
 
@@ -318,7 +319,12 @@ def neighbours_of(survey: Survey) -> dict[str, list[str]]:
     districts = districts_of(survey)
     if not districts:
         return {}
-    key = (survey.district_layer_id or 0, len(districts), max(d.id for d in districts))
+    key = (
+        str(db.engine.url),
+        survey.district_layer_id or 0,
+        len(districts),
+        max(d.id for d in districts),
+    )
     with _NEIGHBOUR_LOCK:
         cached = _NEIGHBOURS.get(key)
     if cached is not None:

@@ -102,16 +102,20 @@ class SearchEntry:
     terms: str
 
 
-_CACHE: dict[int, tuple[float, tuple[int, int, int], DistrictMap | None]] = {}
+# keyed by (database, layer): one process may serve several databases (tests)
+_CACHE: dict[
+    tuple[str, int], tuple[float, tuple[int, int, int], DistrictMap | None]
+] = {}
 _LOCK = threading.Lock()
 
 
 def map_for(layer_id: int) -> DistrictMap | None:
     """The layer's map, or None when no district has a usable geometry."""
     stamp = layer_stamp(layer_id)
+    key = (str(db.engine.url), layer_id)
     now = time.monotonic()
     with _LOCK:
-        cached = _CACHE.get(layer_id)
+        cached = _CACHE.get(key)
         if (
             cached is not None
             and cached[1] == stamp
@@ -127,7 +131,7 @@ def map_for(layer_id: int) -> DistrictMap | None:
     with _LOCK:
         if len(_CACHE) > 32:
             _CACHE.clear()
-        _CACHE[layer_id] = (now, stamp, drawn)
+        _CACHE[key] = (now, stamp, drawn)
     return drawn
 
 

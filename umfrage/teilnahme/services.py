@@ -133,7 +133,8 @@ def district_choices(survey: Survey) -> list[DistrictChoice]:
     from .district_map import layer_stamp  # district_map imports this module
 
     stamp = layer_stamp(layer_id)
-    cached = _CHOICES.get(layer_id)
+    key = (str(db.engine.url), layer_id)
+    cached = _CHOICES.get(key)
     if cached is not None and cached[0] == stamp:
         return list(cached[1])
     rows = db.session.execute(
@@ -144,11 +145,14 @@ def district_choices(survey: Survey) -> list[DistrictChoice]:
     choices = tuple(DistrictChoice(code, name, parent) for code, name, parent in rows)
     if len(_CHOICES) > 32:
         _CHOICES.clear()
-    _CHOICES[layer_id] = (stamp, choices)
+    _CHOICES[key] = (stamp, choices)
     return list(choices)
 
 
-_CHOICES: dict[int, tuple[tuple[int, int, int], tuple[DistrictChoice, ...]]] = {}
+# keyed by (database, layer), like the map cache
+_CHOICES: dict[
+    tuple[str, int], tuple[tuple[int, int, int], tuple[DistrictChoice, ...]]
+] = {}
 
 
 def street_directory(survey: Survey) -> dict[str, list[str]]:
