@@ -55,7 +55,7 @@ class QuestionnaireVersion(db.Model):  # type: ignore[name-defined,misc]
     number: Mapped[int] = mapped_column(Integer)
     # Deferred: read only when ``services.questionnaire_of`` has not parsed this
     # version in this process yet (respondent pages need just id and fingerprint).
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     fingerprint: Mapped[str] = mapped_column(String(64))
     # active_history: the old status is loaded before a change, so the
     # immutability check below sees what was committed.
