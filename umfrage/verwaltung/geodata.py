@@ -1297,7 +1297,7 @@ def outline(
 # -- tables: population and streets ---------------------------------------------------
 
 
-_DISTRICT_COLUMNS = (
+DISTRICT_COLUMNS = (
     "district_id",
     "district",
     "district_code",
@@ -1311,15 +1311,15 @@ _DISTRICT_COLUMNS = (
     "sozialraum",
     "nr",
 )
-_POPULATION_COLUMNS = {
-    "district": _DISTRICT_COLUMNS,
+POPULATION_COLUMNS = {
+    "district": DISTRICT_COLUMNS,
     "variable": ("variable", "merkmal", "gruppe", "group"),
     "level": ("level", "auspraegung", "kategorie", "category", "wert", "value"),
     "count": ("count", "anzahl", "n", "personen", "einwohner", "haushalte"),
 }
 _STREET_COLUMNS = {
     "street": ("street", "strasse", "strassenname", "name", "street_name"),
-    "district": _DISTRICT_COLUMNS,
+    "district": DISTRICT_COLUMNS,
 }
 
 
@@ -1347,7 +1347,7 @@ def parse_population_csv(
     duplicate (district, variable, level) lines, naming each line.
     """
     known = set(known_codes)
-    lines, columns = _read_table(data, _POPULATION_COLUMNS)
+    lines, columns = _read_table(data, POPULATION_COLUMNS)
     problems = _Problems("bad_population")
     seen: dict[tuple[str, str, str], int] = {}
     result = []

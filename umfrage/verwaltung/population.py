@@ -19,7 +19,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .geodata import MAX_COUNT, MAX_LABEL_LENGTH, GeodataError, Problem, _Problems
+from .geodata import (
+    DISTRICT_COLUMNS,
+    MAX_COUNT,
+    MAX_LABEL_LENGTH,
+    POPULATION_COLUMNS,
+    GeodataError,
+    Problem,
+    _Problems,
+)
 
 MAX_TABLE_BYTES = 8 * 1024 * 1024
 MAX_XLSX_UNZIPPED = 48 * 1024 * 1024
@@ -28,27 +36,9 @@ MAX_COLUMNS = 200
 MAX_CELL_LENGTH = 200
 SAMPLE_ROWS = 5
 
-_KEY_NAMES = (
-    "district_id",
-    "district",
-    "district_code",
-    "code",
-    "id",
-    "gebiet",
-    "gebiet_id",
-    "gebietsnummer",
-    "gebietskennung",
-    "kennung",
-    "sozialraum",
-    "nr",
-    "nummer",
-    "schluessel",
-)
-_LONG_NAMES = {
-    "variable": ("variable", "merkmal", "gruppe", "group"),
-    "level": ("level", "auspraegung", "kategorie", "category", "wert", "value"),
-    "count": ("count", "anzahl", "n", "personen", "einwohner", "haushalte"),
-}
+# the column names the long-format upload already knows, and two more for keys
+_KEY_NAMES = (*DISTRICT_COLUMNS, "nummer", "schluessel")
+_LONG_NAMES = {role: n for role, n in POPULATION_COLUMNS.items() if role != "district"}
 _SHARE_WORDS = ("percent", "prozent", "anteil", "quote", "share", "rate")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
