@@ -21,7 +21,9 @@ from umfrage.models import AccessMode, InvitationBatch, Survey
 pytestmark = pytest.mark.browser
 
 SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
-LETTERS = 40  # enough to watch; the speed of letters is measured in benchmarks/
+# A real mailing's size (issue 13: 2,000 letters), so that the bar is seen moving;
+# the speed of letters is measured in benchmarks/letters_speed.py.
+LETTERS = 2000
 
 
 def _shot(page: Any, name: str) -> None:
@@ -40,6 +42,9 @@ def consumer(app: Flask, tmp_path: Path) -> Any:
     queue.get_huey(app).storage.close()
 
 
+# The letters and the queue do not depend on the database (their tests run on both);
+# one backend keeps the 2,000 letters to one run in CI.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_letters_job_progress_download_and_receipt(
     app: Flask, consumer: Any, live_server: str, browser_page: Any
 ) -> None:
@@ -63,6 +68,15 @@ def test_letters_job_progress_download_and_receipt(
     page.get_by_role("button", name="Briefe (PDF) erstellen").click()
     assert "/auftraege/" in page.url
     assert page.locator("progress#job-progress").is_visible()
+    # the bar moves while the letters are made, with the count in German
+    moving = page.wait_for_function(
+        """() => {
+            const bar = document.querySelector("progress#job-progress");
+            const text = document.querySelector("#job-status-text");
+            return bar && bar.value > 0 && bar.value < 100 && text.textContent;
+        }"""
+    )
+    assert "von 2.000" in moving.json_value(), moving.json_value()
     _shot(page, "job-running")
     # the script polls and reloads the page when the job is done
     download = page.get_by_role("button", name="Herunterladen")
