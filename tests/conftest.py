@@ -82,6 +82,34 @@ def require_postgres() -> None:
     pytest.skip(f"PostgreSQL not reachable: {problem}")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``sqlite_only``, and browser tests unless marked
+    ``both_backends``, get the SQLite database only.
+
+    What a browser sees of a page, and what statistics, PDFs and time budgets
+    compute, do not depend on the database: the server side of every page is
+    tested on both backends through the test client, and one end-to-end browser
+    flow runs on PostgreSQL too. This keeps CI within its 15 minutes.
+    """
+    if "database_url" not in metafunc.fixturenames:
+        return
+    definition = metafunc.definition
+    if any(
+        "database_url" in str(mark.args[0] if mark.args else "")
+        for mark in definition.iter_markers("parametrize")
+    ):
+        return  # the test chose its backends itself
+    browser = definition.get_closest_marker("browser") is not None
+    both = definition.get_closest_marker("both_backends") is not None
+    if definition.get_closest_marker("sqlite_only") or (browser and not both):
+        # applied by pytest's own parametrize hook (this one runs first), and
+        # the fixture's own params then stand aside
+        definition.add_marker(
+            pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+        )
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database, once per backend; dropped afterwards."""

@@ -46,6 +46,10 @@ def staffed(app: Flask) -> Flask:
     return app
 
 
+# The route × role matrix (test_route_matrix.py) requests every route as every role
+# on both databases; these two sweeps add the exact status per staff page, which
+# does not depend on the database.
+@pytest.mark.sqlite_only
 def test_anonymous_requests_to_staff_pages_redirect_to_login(
     staffed: Flask, client: FlaskClient
 ) -> None:
@@ -55,6 +59,7 @@ def test_anonymous_requests_to_staff_pages_redirect_to_login(
         assert resp.headers["Location"].startswith("/anmelden?next="), url
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("username", ["admin", "gestaltung", "auswertung"])
 def test_each_role_reaches_its_areas_only(
     staffed: Flask, client: FlaskClient, username: str

@@ -347,6 +347,7 @@ def _pdf_text(content: bytes) -> tuple[int, str]:
     return len(reader.pages), "\n".join(p.extract_text() or "" for p in reader.pages)
 
 
+@pytest.mark.sqlite_only
 def test_city_report_pdf_matches_the_estimates(
     app: Flask, analyst: FlaskClient
 ) -> None:

@@ -57,6 +57,7 @@ def _contradictions(tables: list[IndicatorTable]) -> list[str]:
     return found
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("method", ["poststratify", "rake"])
 def test_demo_flags_agree_with_their_intervals(app: Flask, method: str) -> None:
     add_demo(app, responses=DEMO_RESPONSES)

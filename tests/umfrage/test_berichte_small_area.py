@@ -117,6 +117,7 @@ def test_model_set_up_diagnostics_enable_and_show(
     assert 'id="model-table"' not in html
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -141,6 +142,7 @@ def test_bad_model_input_is_refused(
         assert db.session.execute(db.select(SmallAreaSetup)).first() is None
 
 
+@pytest.mark.sqlite_only
 def test_model_that_cannot_be_fitted_cannot_be_enabled(
     app: Flask, analyst: FlaskClient
 ) -> None:
@@ -186,6 +188,7 @@ def _model_rows(client: FlaskClient) -> list[list[str]]:
     ]
 
 
+@pytest.mark.sqlite_only
 def test_suppressed_districts_answers_reach_no_model_value(
     app: Flask, analyst: FlaskClient
 ) -> None:

@@ -37,6 +37,7 @@ def _answer_visible_page(page: Any) -> None:
             numbers.first.fill("2")
 
 
+@pytest.mark.both_backends  # the end-to-end flow on the production database too
 def test_respondent_answers_and_staff_sees_the_count(
     app: Flask, live_server: str, browser_page: Any
 ) -> None:

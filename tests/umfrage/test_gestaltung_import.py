@@ -183,6 +183,7 @@ def test_limesurvey_export_in_two_steps(staffed: Flask) -> None:
     assert "rang" not in {q.name.lower() for q in questionnaire.questions()}
 
 
+@pytest.mark.sqlite_only
 def test_upload_over_the_time_budget_is_refused_and_changes_nothing(
     staffed: Flask,
 ) -> None:

@@ -42,9 +42,6 @@ def consumer(app: Flask, tmp_path: Path) -> Any:
     queue.get_huey(app).storage.close()
 
 
-# The letters and the queue do not depend on the database (their tests run on both);
-# one backend keeps the 2,000 letters to one run in CI.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_letters_job_progress_download_and_receipt(
     app: Flask, consumer: Any, live_server: str, browser_page: Any
 ) -> None:

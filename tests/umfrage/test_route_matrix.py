@@ -6,18 +6,27 @@ Expected per entry: ``public`` — nobody is sent to the login or refused; ``sta
 — any logged-in account; ``designer``/``analyst``/``admin`` — that role (admins may
 do everything). Everyone else: anonymous visitors and respondents are sent to the
 login, staff of another role get 403, and nobody ever gets a 500.
+
+The same sweep checks finding 9 of the security issue on every answer: the app
+runs as in production (cookies only over HTTPS), and every route sends the security
+headers and only Secure, HttpOnly, SameSite cookies, for every role.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, make_app
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
 from tests.umfrage.routes import Route, all_routes
+from tests.umfrage.test_security_headers import check_cookies, check_headers
 from tests.umfrage.test_teilnahme import start_token
+from umfrage.extensions import db
 from umfrage.models import Role
 from umfrage.verwaltung.services import create_user
 
@@ -154,15 +163,24 @@ def expected(access: str, role: str) -> str:
 
 
 @pytest.fixture
-def matrix_app(app: Flask) -> Flask:
+def matrix_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app as in production (cookies only over HTTPS), with staff and a spare
+    account nobody logs in with."""
+    app = make_app(database_url, tmp_path, SESSION_COOKIE_SECURE=True)
+    with app.app_context():
+        db.create_all()
     add_staff(app)
     with app.app_context():
         create_user("ersatz", Role.DESIGNER, PASSWORD)
-    return app
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def client_as(app: Flask, role: str, slug: str) -> tuple[FlaskClient, str]:
     client = app.test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"
     if role in USERNAMES:
         assert login(client, USERNAMES[role], PASSWORD).status_code == 302
     token = csrf_token(client.get("/anmelden").get_data(as_text=True))
@@ -195,11 +213,19 @@ def test_route_role_matrix(matrix_app: Flask, role: str) -> None:
         assert access is not None, f"no ACCESS entry for {route.endpoint}"
         resp = request(client, route, token)
         got = outcome(resp.status_code, resp.headers.get("Location", ""))
+        where = f"{role}: {route.method} {route.url} -> {resp.status_code}"
+        check_headers(dict(resp.headers), True, where)
+        check_cookies(resp.headers.getlist("Set-Cookie"), where)
         resp.close()
         want = expected(access, role)
         if got != want:
             wrong.append(f"{route.method} {route.url}: {got} ({resp.status_code})")
     assert wrong == [], f"{role}: {len(wrong)} of {len(routes)} routes differ"
+    # error pages too: an unknown address and a wrong method
+    with client.get("/gibt-es-nicht") as resp:
+        check_headers(dict(resp.headers), True, f"{role}: 404")
+    with client.post("/datenschutz") as resp:
+        check_headers(dict(resp.headers), True, f"{role}: 405")
 
 
 def request(client: FlaskClient, route: Route, token: str) -> object:

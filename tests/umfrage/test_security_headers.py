@@ -1,5 +1,8 @@
 """Finding 9: every route (pages, files, errors, static assets) sends the security
-headers, anonymous and logged in; cookies are Secure, HttpOnly and SameSite."""
+headers, anonymous and logged in; cookies are Secure, HttpOnly and SameSite.
+
+The checks below run on every route for every role inside the route × role sweep
+(``test_route_matrix.py``), so the routes are requested once for both."""
 
 from __future__ import annotations
 
@@ -8,11 +11,9 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token, login, make_app
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
-from tests.umfrage.routes import Route, all_routes
+from tests.conftest import login, make_app
+from tests.umfrage.helpers import PASSWORD, add_staff
 from umfrage.extensions import db
 from umfrage.models import Role
 from umfrage.verwaltung.services import create_user
@@ -62,43 +63,6 @@ def check_cookies(set_cookies: list[str], where: str) -> None:
         attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
         assert {"secure", "httponly", "samesite"} <= attributes, (where, cookie)
         assert "samesite=lax" in cookie.lower().replace(" ", ""), (where, cookie)
-
-
-def request_all(client: FlaskClient, routes: list[Route], hsts: bool) -> int:
-    token = csrf_token(client.get("/anmelden").get_data(as_text=True))
-    # Logging out last keeps the session for the other routes.
-    ordered = sorted(routes, key=lambda r: r.endpoint == "auth.logout")
-    checked = 0
-    for route in ordered:
-        if route.method == "GET":
-            resp = client.get(route.url)
-        else:
-            resp = client.post(route.url, data={"csrf_token": token})
-        where = f"{route.method} {route.url} -> {resp.status_code}"
-        assert resp.status_code < 500, where
-        check_headers(dict(resp.headers), hsts, where)
-        check_cookies(resp.headers.getlist("Set-Cookie"), where)
-        resp.close()
-        checked += 1
-    return checked
-
-
-@pytest.mark.parametrize("username", [None, "admin"])
-def test_every_route_sends_the_security_headers(
-    secure_app: Flask, username: str | None
-) -> None:
-    slug = add_demo(secure_app)
-    routes = all_routes(secure_app, slug)
-    client = secure_app.test_client()
-    client.environ_base["wsgi.url_scheme"] = "https"
-    if username:
-        assert login(client, username, PASSWORD).status_code == 302
-    assert request_all(client, routes, hsts=True) == len(routes)
-    # Error pages too: an unknown address and a wrong method.
-    with client.get("/gibt-es-nicht") as resp:
-        check_headers(dict(resp.headers), True, "404")
-    with client.post("/datenschutz") as resp:
-        check_headers(dict(resp.headers), True, "405")
 
 
 def test_no_hsts_when_cookies_are_plain_http(app: Flask) -> None:

@@ -121,6 +121,7 @@ def _answer_all(app: Flask, client: FlaskClient, location: str, marker: str) -> 
     assert resp.headers["Location"].endswith("/danke")
 
 
+@pytest.mark.sqlite_only
 def test_attacker_through_the_web_ui_links_no_better_than_chance(
     field: Flask,
 ) -> None:
