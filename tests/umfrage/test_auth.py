@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token, login
+from tests.conftest import create_schema, csrf_token, login
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
 
 STAFF_AREAS = {
@@ -125,8 +125,7 @@ def test_login_is_rate_limited(database_url: str, tmp_path: Path) -> None:
     app = make_app(
         database_url, tmp_path, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute"
     )
-    with app.app_context():
-        db.create_all()
+    create_schema(app)
     add_staff(app)
     with app.app_context():
         limiter.reset()

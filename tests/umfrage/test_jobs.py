@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.conftest import csrf_token, login, make_app
+from tests.conftest import create_schema, csrf_token, login, make_app
 from tests.umfrage.helpers import PASSWORD, add_staff
 from umfrage.auftraege import queue, runner
 from umfrage.extensions import db
@@ -187,8 +187,7 @@ def queue_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]
         QUEUE_URL=queue_url,
         QUEUE_NAME=f"umfrage-test-{uuid.uuid4().hex[:8]}",
     )
-    with app.app_context():
-        db.create_all()
+    create_schema(app)
     yield app
     huey = app.extensions.get(queue.EXTENSION)
     if huey is not None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token, login, make_app
+from tests.conftest import create_schema, csrf_token, login, make_app
 from tests.umfrage.helpers import PASSWORD, add_staff
 from umfrage.extensions import db, limiter
 from umfrage.models import AuditLog, User
@@ -21,8 +21,8 @@ from umfrage.models import AuditLog, User
 
 def limited_app(database_url: str, tmp_path: Path, **config: object) -> Flask:
     app = make_app(database_url, tmp_path, RATELIMIT_ENABLED=True, **config)
+    create_schema(app)
     with app.app_context():
-        db.create_all()
         limiter.reset()
     add_staff(app)
     return app

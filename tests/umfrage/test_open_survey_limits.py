@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token, login, make_app
+from tests.conftest import create_schema, csrf_token, login, make_app
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
 from tests.umfrage.test_teilnahme import start_token
 from umfrage.extensions import db, limiter
@@ -29,8 +29,8 @@ def capped(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         RATELIMIT_ENABLED=True,
         OPEN_RESPONSE_RATE_LIMIT="3 per hour",
     )
+    create_schema(app)
     with app.app_context():
-        db.create_all()
         limiter.reset()
     add_demo(app)
     yield app

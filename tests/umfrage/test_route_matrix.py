@@ -21,7 +21,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token, login, make_app
+from tests.conftest import create_schema, csrf_token, login, make_app
 from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
 from tests.umfrage.routes import Route, all_routes
 from tests.umfrage.test_security_headers import check_cookies, check_headers
@@ -167,8 +167,7 @@ def matrix_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The app as in production (cookies only over HTTPS), with staff and a spare
     account nobody logs in with."""
     app = make_app(database_url, tmp_path, SESSION_COOKIE_SECURE=True)
-    with app.app_context():
-        db.create_all()
+    create_schema(app)
     add_staff(app)
     with app.app_context():
         create_user("ersatz", Role.DESIGNER, PASSWORD)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import login, make_app
+from tests.conftest import create_schema, login, make_app
 from tests.umfrage.helpers import PASSWORD, add_staff
 from umfrage.extensions import db
 from umfrage.models import Role
@@ -23,8 +23,7 @@ from umfrage.verwaltung.services import create_user
 def secure_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The app as in production: cookies only over HTTPS."""
     app = make_app(database_url, tmp_path, SESSION_COOKIE_SECURE=True)
-    with app.app_context():
-        db.create_all()
+    create_schema(app)
     add_staff(app)
     with app.app_context():
         create_user("ersatz", Role.DESIGNER, PASSWORD)

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from freezegun import freeze_time
 
-from tests.conftest import csrf_token, make_app
+from tests.conftest import create_schema, csrf_token, make_app
 from tests.umfrage.helpers import add_demo, page_answers, send_review
 from tests.umfrage.test_teilnahme import start_token
 from umfrage.codes import format_code, generate_code, hash_code
@@ -323,8 +323,7 @@ def _limited_app(database_url: str, tmp_path: Path) -> Flask:
         RESPONDENT_CODE_RATE_LIMIT="20 per 10 minutes",
         RESPONDENT_CODE_PART_LIMIT="10 per hour",
     )
-    with app.app_context():
-        db.create_all()
+    create_schema(app)
     add_demo(app)
     return app
 

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from freezegun import freeze_time
 
-from tests.conftest import csrf_token, login, make_app
+from tests.conftest import create_schema, csrf_token, login, make_app
 from tests.umfrage.helpers import PASSWORD, add_staff
 from umfrage.extensions import db, limiter
 from umfrage.models import AuditLog, User
@@ -218,8 +218,8 @@ def limited(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         TWO_FACTOR_RATE_LIMIT="3 per 5 minutes",
         LOGIN_RATE_LIMIT="100 per minute",
     )
+    create_schema(app)
     with app.app_context():
-        db.create_all()
         limiter.reset()
     add_staff(app)
     yield app
