@@ -12,8 +12,14 @@ this process, of
 * the district page (map SVG, list fallback, street search).
 
 Each is requested ``--requests`` times after a warm-up; the script prints the
-mean and p95 CPU per request and the ratio to the baseline. Targets (issue 13):
-3 ms for a normal page, 4 ms for the district page.
+mean and p95 CPU per request and the ratio of the means to the baseline.
+
+Targets (issue 13): 3 ms of worker CPU for a normal page and 4 ms for the
+district page, where the minimal handler took 0.5 ms under the same gunicorn.
+Absolute times depend on the machine and its load (and the test client is not
+gunicorn), so the targets are checked as ratios to the baseline measured in the
+same run: normal page ≤ 3 / 0.5 = 6 × baseline, district page ≤ 4 / 0.5 = 8 ×
+baseline. The script prints whether each is met.
 
 Run: ``python benchmarks/respondent_pages.py [--requests 300] [--postgres URL]``
 """
@@ -30,6 +36,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+# issue 13: the minimal handler took 0.5 ms, the targets are 3 ms and 4 ms
+BASELINE_MS = 0.5
+NORMAL_PAGE_RATIO = 3.0 / BASELINE_MS
+DISTRICT_PAGE_RATIO = 4.0 / BASELINE_MS
 
 
 def _cpu_per_request(count: int, work: Callable[[], object]) -> list[float]:
@@ -53,6 +65,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--postgres", help="a PostgreSQL URL to use instead")
     parser.add_argument("--profile", help="page to profile: normal or district")
+    parser.add_argument("--callers", help="with --profile: callers of these functions")
     parser.add_argument("--dump", help="write the district page's HTML to this file")
     args = parser.parse_args()
 
@@ -154,6 +167,8 @@ def main() -> int:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+            if args.callers:
+                pstats.Stats(profiler).print_callers(args.callers)
             return 0
 
         from flask import Flask
@@ -204,16 +219,17 @@ def main() -> int:
     base_mean = statistics.mean(next(iter(results.values())))
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{backend}, {args.requests} requests each, CPU per request (process_time):")
-    targets = [None, None, 3.0, 4.0]
+    targets = [None, None, NORMAL_PAGE_RATIO, DISTRICT_PAGE_RATIO]
     for (name, times), target in zip(results.items(), targets, strict=True):
         mean = statistics.mean(times)
+        ratio = mean / base_mean
         line = (
             f"  {name:38s} mean {1000 * mean:6.2f} ms  p95 {1000 * _p95(times):6.2f} ms"
-            f"  ratio {mean / base_mean:5.1f} x baseline"
+            f"  ratio {ratio:5.1f} x baseline"
         )
         if target is not None:
-            met = "met" if 1000 * mean <= target else "MISSED"
-            line += f"  (target {target:.0f} ms: {met})"
+            met = "met" if ratio <= target else "MISSED"
+            line += f"  (target <= {target:.0f} x: {met})"
         print(line)
     return 0
 
