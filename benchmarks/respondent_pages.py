@@ -66,7 +66,10 @@ def main() -> int:
     parser.add_argument("--postgres", help="a PostgreSQL URL to use instead")
     parser.add_argument("--profile", help="page to profile: normal or district")
     parser.add_argument("--callers", help="with --profile: callers of these functions")
-    parser.add_argument("--dump", help="write the district page's HTML to this file")
+    parser.add_argument(
+        "--dump", help="write the district page's HTML to this file (*.normal.html:"
+        " the normal page's)"
+    )
     args = parser.parse_args()
 
     from flask import render_template_string
@@ -151,7 +154,10 @@ def main() -> int:
             return resp
 
         if args.dump:
+            # the district page as is; the normal page next to it
             Path(args.dump).write_bytes(page(district_page)().get_data())  # type: ignore[attr-defined]
+            normal = Path(args.dump).with_suffix(".normal.html")
+            normal.write_bytes(page(normal_page)().get_data())  # type: ignore[attr-defined]
             return 0
         if args.profile:
             import cProfile

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import QueryableAttribute, joinedload
+from sqlalchemy.orm import QueryableAttribute, defaultload, joinedload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from fragebogen.model import Questionnaire
@@ -49,12 +49,13 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
 
 
 def version_without_definition(
-    relationship: QueryableAttribute[QuestionnaireVersion],
+    relationship: QueryableAttribute[QuestionnaireVersion], joined: bool = True
 ) -> LoaderOption:
     """A loader option for a questionnaire version reached by ``relationship``
-    (``Survey.questionnaire_version``): joined, its definition left unread until
-    something asks for it."""
-    return joinedload(relationship).defer(QuestionnaireVersion.definition)
+    (``Survey.questionnaire_version``): joined (else loaded when first used), its
+    definition left unread until something asks for it."""
+    load = joinedload if joined else defaultload
+    return load(relationship).defer(QuestionnaireVersion.definition)
 
 
 # a few versions per survey and database; drafts' edits add keys, so old ones go

@@ -75,7 +75,8 @@ def find_survey(slug: str) -> Survey | None:
     survey = db.session.execute(
         select(Survey)
         .where(Survey.slug == slug)
-        .options(version_without_definition(Survey.questionnaire_version))
+        # the version usually comes with the response (``access``)
+        .options(version_without_definition(Survey.questionnaire_version, False))
     ).scalar_one_or_none()
     if survey is None or survey.status == SurveyStatus.DRAFT:
         return None
