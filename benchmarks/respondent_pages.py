@@ -11,8 +11,9 @@ this process, of
 * a normal questionnaire page,
 * the district page (map SVG, list fallback, street search).
 
-Each is requested ``--requests`` times after a warm-up; the script prints the
-mean and p95 CPU per request and the ratio of the means to the baseline.
+Each is requested ``--requests`` times after a warm-up, the four kinds in turns
+(so that a busy shared machine slows them alike); the script prints the mean
+and p95 CPU per request and the ratio of the means to the baseline.
 
 Targets (issue 13): 3 ms of worker CPU for a normal page and 4 ms for the
 district page, where the minimal handler took 0.5 ms under the same gunicorn.
@@ -44,14 +45,22 @@ NORMAL_PAGE_RATIO = 3.0 / BASELINE_MS
 DISTRICT_PAGE_RATIO = 4.0 / BASELINE_MS
 
 
-def _cpu_per_request(count: int, work: Callable[[], object]) -> list[float]:
-    for _ in range(10):
-        work()
-    times = []
-    for _ in range(count):
-        start = time.process_time()
-        work()
-        times.append(time.process_time() - start)
+def _cpu_per_request(
+    count: int, works: dict[str, Callable[[], object]]
+) -> dict[str, list[float]]:
+    """CPU seconds of each request, the kinds interleaved (one of each per round,
+    in turns), so that a busy shared machine slows them all alike."""
+    for work in works.values():
+        for _ in range(10):
+            work()
+    times: dict[str, list[float]] = {name: [] for name in works}
+    names = list(works)
+    for round_no in range(count):
+        shift = round_no % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.process_time()
+            works[name]()
+            times[name].append(time.process_time() - start)
     return times
 
 
@@ -67,8 +76,9 @@ def main() -> int:
     parser.add_argument("--profile", help="page to profile: normal or district")
     parser.add_argument("--callers", help="with --profile: callers of these functions")
     parser.add_argument(
-        "--dump", help="write the district page's HTML to this file (*.normal.html:"
-        " the normal page's)"
+        "--dump",
+        help="write the district page's HTML to this file (*.normal.html:"
+        " the normal page's)",
     )
     args = parser.parse_args()
 
@@ -203,20 +213,15 @@ def main() -> int:
             assert resp.status_code == 200
             return resp
 
-        results = {
-            "bare Flask (one row, small template)": _cpu_per_request(
-                args.requests, bare_request
-            ),
-            "same in the app (its hooks, session)": _cpu_per_request(
-                args.requests, base
-            ),
-            f"normal page (page {normal_page + 1})": _cpu_per_request(
-                args.requests, page(normal_page)
-            ),
-            f"district page (page {district_page + 1})": _cpu_per_request(
-                args.requests, page(district_page)
-            ),
-        }
+        results = _cpu_per_request(
+            args.requests,
+            {
+                "bare Flask (one row, small template)": bare_request,
+                "same in the app (its hooks, session)": base,
+                f"normal page (page {normal_page + 1})": page(normal_page),
+                f"district page (page {district_page + 1})": page(district_page),
+            },
+        )
         engine.dispose()
         with app.app_context():
             db.session.remove()

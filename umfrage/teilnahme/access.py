@@ -284,6 +284,9 @@ def new_handle(response: Response) -> str:
     return handle
 
 
+_RESPONSE_VERSION = version_without_definition(Response.questionnaire_version)
+
+
 def response_for_handle(survey: Survey, handle: object) -> Response | None:
     if not isinstance(handle, str) or not 16 <= len(handle) <= 64:
         return None
@@ -296,7 +299,7 @@ def response_for_handle(survey: Survey, handle: object) -> Response | None:
             RespondentSession.handle_hash == _handle_hash(handle),
             Response.survey_id == survey.id,
         )
-        .options(version_without_definition(Response.questionnaire_version))
+        .options(_RESPONSE_VERSION)
     ).scalar_one_or_none()
 
 

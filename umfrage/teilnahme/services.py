@@ -70,13 +70,16 @@ class DistrictChoice:
 # -- surveys -----------------------------------------------------------------
 
 
+# the version usually comes with the response (``access``); built once
+_SURVEY_VERSION = version_without_definition(Survey.questionnaire_version, False)
+
+
 def find_survey(slug: str) -> Survey | None:
     """The survey respondents can see at ``slug`` (drafts are invisible)."""
     survey = db.session.execute(
         select(Survey)
         .where(Survey.slug == slug)
-        # the version usually comes with the response (``access``)
-        .options(version_without_definition(Survey.questionnaire_version, False))
+        .options(_SURVEY_VERSION)
     ).scalar_one_or_none()
     if survey is None or survey.status == SurveyStatus.DRAFT:
         return None
