@@ -77,9 +77,7 @@ _SURVEY_VERSION = version_without_definition(Survey.questionnaire_version, False
 def find_survey(slug: str) -> Survey | None:
     """The survey respondents can see at ``slug`` (drafts are invisible)."""
     survey = db.session.execute(
-        select(Survey)
-        .where(Survey.slug == slug)
-        .options(_SURVEY_VERSION)
+        select(Survey).where(Survey.slug == slug).options(_SURVEY_VERSION)
     ).scalar_one_or_none()
     if survey is None or survey.status == SurveyStatus.DRAFT:
         return None
