@@ -161,3 +161,31 @@ def test_no_cache_serves_another_databases_survey(
     with other.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_new_street_directory_reaches_the_district_search(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The layer's cached list is read again when its streets change, not only
+    when its districts do."""
+    from umfrage.models import Street
+
+    add_demo(app)
+    before = _district_page(app, client)
+    assert "Sievekingsallee" not in before
+    with app.app_context():
+        hamm = db.session.execute(
+            sa.select(District).where(District.code == DISTRICT)
+        ).scalar_one()
+        db.session.add(
+            Street(layer_id=hamm.layer_id, name="Sievekingsallee", district_id=hamm.id)
+        )
+        db.session.commit()
+        db.session.remove()
+    after = client.get(f"/s/familienbefragung/seite/{DISTRICT_PAGE}")
+    option = re.search(
+        rf'<option value="{DISTRICT}" data-terms="([^"]*)"',
+        after.get_data(as_text=True),
+    )
+    assert option is not None
+    assert "Sievekingsallee" in option.group(1).split("|")

@@ -130,7 +130,7 @@ def estimated_minutes(survey: Survey) -> int:
     return max(1, math.ceil(fields * _SECONDS_PER_ANSWER / 60))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LayerVersion:
     """What respondent pages need of one version of a district layer: its
     districts by name and its street directory. Read once per version and
