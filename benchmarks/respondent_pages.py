@@ -12,8 +12,10 @@ this process, of
 * the district page (map SVG, list fallback, street search).
 
 Each is requested ``--requests`` times after a warm-up, the four kinds in turns
-(so that a busy shared machine slows them alike); the script prints the mean
-and p95 CPU per request and the ratio of the means to the baseline.
+(so that a busy shared machine slows them alike; ``--blocks``: each kind in one
+block, as a load test of one URL runs it; the ratios come out higher that way,
+and vary more with the machine's load); the script prints the mean and p95 CPU
+per request and the ratio of the means to the baseline.
 
 Targets (issue 13): 3 ms of worker CPU for a normal page and 4 ms for the
 district page, where the minimal handler took 0.5 ms under the same gunicorn.
@@ -46,14 +48,23 @@ DISTRICT_PAGE_RATIO = 4.0 / BASELINE_MS
 
 
 def _cpu_per_request(
-    count: int, works: dict[str, Callable[[], object]]
+    count: int, works: dict[str, Callable[[], object]], blocks: bool = False
 ) -> dict[str, list[float]]:
     """CPU seconds of each request, the kinds interleaved (one of each per round,
-    in turns), so that a busy shared machine slows them all alike."""
+    in turns), so that a busy shared machine slows them all alike; ``blocks``:
+    all requests of one kind, then the next (each runs with warm caches, as a
+    load test of one URL does)."""
     for work in works.values():
         for _ in range(10):
             work()
     times: dict[str, list[float]] = {name: [] for name in works}
+    if blocks:
+        for name, work in works.items():
+            for _ in range(count):
+                start = time.process_time()
+                work()
+                times[name].append(time.process_time() - start)
+        return times
     names = list(works)
     for round_no in range(count):
         shift = round_no % len(names)
@@ -73,6 +84,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--postgres", help="a PostgreSQL URL to use instead")
+    parser.add_argument(
+        "--blocks",
+        action="store_true",
+        help="measure each kind in one block instead of interleaved",
+    )
     parser.add_argument("--profile", help="page to profile: normal or district")
     parser.add_argument("--callers", help="with --profile: callers of these functions")
     parser.add_argument(
@@ -221,6 +237,7 @@ def main() -> int:
                 f"normal page (page {normal_page + 1})": page(normal_page),
                 f"district page (page {district_page + 1})": page(district_page),
             },
+            blocks=args.blocks,
         )
         engine.dispose()
         with app.app_context():
@@ -229,7 +246,11 @@ def main() -> int:
 
     base_mean = statistics.mean(next(iter(results.values())))
     backend = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{backend}, {args.requests} requests each, CPU per request (process_time):")
+    order = "in blocks" if args.blocks else "interleaved"
+    print(
+        f"{backend}, {args.requests} requests each ({order}),"
+        " CPU per request (process_time):"
+    )
     targets = [None, None, NORMAL_PAGE_RATIO, DISTRICT_PAGE_RATIO]
     for (name, times), target in zip(results.items(), targets, strict=True):
         mean = statistics.mean(times)
