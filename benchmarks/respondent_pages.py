@@ -11,9 +11,18 @@ this process, of
 * a normal questionnaire page,
 * the district page (map SVG, list fallback, street search).
 
-Each is requested ``--requests`` times after a warm-up; the script prints the
-mean and p95 CPU per request and the ratio to the baseline. Targets (issue 13):
-3 ms for a normal page, 4 ms for the district page.
+Each is requested ``--requests`` times after a warm-up, the four kinds in turns
+(so that a busy shared machine slows them alike; ``--blocks``: each kind in one
+block, as a load test of one URL runs it; the ratios come out higher that way,
+and vary more with the machine's load); the script prints the mean and p95 CPU
+per request and the ratio of the means to the baseline.
+
+Targets (issue 13): 3 ms of worker CPU for a normal page and 4 ms for the
+district page, where the minimal handler took 0.5 ms under the same gunicorn.
+Absolute times depend on the machine and its load (and the test client is not
+gunicorn), so the targets are checked as ratios to the baseline measured in the
+same run: normal page ≤ 3 / 0.5 = 6 × baseline, district page ≤ 4 / 0.5 = 8 ×
+baseline. The script prints whether each is met.
 
 Run: ``python benchmarks/respondent_pages.py [--requests 300] [--postgres URL]``
 """
@@ -32,14 +41,37 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def _cpu_per_request(count: int, work: Callable[[], object]) -> list[float]:
-    for _ in range(10):
-        work()
-    times = []
-    for _ in range(count):
-        start = time.process_time()
-        work()
-        times.append(time.process_time() - start)
+# issue 13: the minimal handler took 0.5 ms, the targets are 3 ms and 4 ms
+BASELINE_MS = 0.5
+NORMAL_PAGE_RATIO = 3.0 / BASELINE_MS
+DISTRICT_PAGE_RATIO = 4.0 / BASELINE_MS
+
+
+def _cpu_per_request(
+    count: int, works: dict[str, Callable[[], object]], blocks: bool = False
+) -> dict[str, list[float]]:
+    """CPU seconds of each request, the kinds interleaved (one of each per round,
+    in turns), so that a busy shared machine slows them all alike; ``blocks``:
+    all requests of one kind, then the next (each runs with warm caches, as a
+    load test of one URL does)."""
+    for work in works.values():
+        for _ in range(10):
+            work()
+    times: dict[str, list[float]] = {name: [] for name in works}
+    if blocks:
+        for name, work in works.items():
+            for _ in range(count):
+                start = time.process_time()
+                work()
+                times[name].append(time.process_time() - start)
+        return times
+    names = list(works)
+    for round_no in range(count):
+        shift = round_no % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.process_time()
+            works[name]()
+            times[name].append(time.process_time() - start)
     return times
 
 
@@ -52,8 +84,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--postgres", help="a PostgreSQL URL to use instead")
+    parser.add_argument(
+        "--blocks",
+        action="store_true",
+        help="measure each kind in one block instead of interleaved",
+    )
     parser.add_argument("--profile", help="page to profile: normal or district")
-    parser.add_argument("--dump", help="write the district page's HTML to this file")
+    parser.add_argument("--callers", help="with --profile: callers of these functions")
+    parser.add_argument(
+        "--dump",
+        help="write the district page's HTML to this file (*.normal.html:"
+        " the normal page's)",
+    )
     args = parser.parse_args()
 
     from flask import render_template_string
@@ -138,7 +180,10 @@ def main() -> int:
             return resp
 
         if args.dump:
+            # the district page as is; the normal page next to it
             Path(args.dump).write_bytes(page(district_page)().get_data())  # type: ignore[attr-defined]
+            normal = Path(args.dump).with_suffix(".normal.html")
+            normal.write_bytes(page(normal_page)().get_data())  # type: ignore[attr-defined]
             return 0
         if args.profile:
             import cProfile
@@ -154,6 +199,8 @@ def main() -> int:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+            if args.callers:
+                pstats.Stats(profiler).print_callers(args.callers)
             return 0
 
         from flask import Flask
@@ -182,20 +229,16 @@ def main() -> int:
             assert resp.status_code == 200
             return resp
 
-        results = {
-            "bare Flask (one row, small template)": _cpu_per_request(
-                args.requests, bare_request
-            ),
-            "same in the app (its hooks, session)": _cpu_per_request(
-                args.requests, base
-            ),
-            f"normal page (page {normal_page + 1})": _cpu_per_request(
-                args.requests, page(normal_page)
-            ),
-            f"district page (page {district_page + 1})": _cpu_per_request(
-                args.requests, page(district_page)
-            ),
-        }
+        results = _cpu_per_request(
+            args.requests,
+            {
+                "bare Flask (one row, small template)": bare_request,
+                "same in the app (its hooks, session)": base,
+                f"normal page (page {normal_page + 1})": page(normal_page),
+                f"district page (page {district_page + 1})": page(district_page),
+            },
+            blocks=args.blocks,
+        )
         engine.dispose()
         with app.app_context():
             db.session.remove()
@@ -203,17 +246,22 @@ def main() -> int:
 
     base_mean = statistics.mean(next(iter(results.values())))
     backend = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{backend}, {args.requests} requests each, CPU per request (process_time):")
-    targets = [None, None, 3.0, 4.0]
+    order = "in blocks" if args.blocks else "interleaved"
+    print(
+        f"{backend}, {args.requests} requests each ({order}),"
+        " CPU per request (process_time):"
+    )
+    targets = [None, None, NORMAL_PAGE_RATIO, DISTRICT_PAGE_RATIO]
     for (name, times), target in zip(results.items(), targets, strict=True):
         mean = statistics.mean(times)
+        ratio = mean / base_mean
         line = (
             f"  {name:38s} mean {1000 * mean:6.2f} ms  p95 {1000 * _p95(times):6.2f} ms"
-            f"  ratio {mean / base_mean:5.1f} x baseline"
+            f"  ratio {ratio:5.1f} x baseline"
         )
         if target is not None:
-            met = "met" if 1000 * mean <= target else "MISSED"
-            line += f"  (target {target:.0f} ms: {met})"
+            met = "met" if ratio <= target else "MISSED"
+            line += f"  (target <= {target:.0f} x: {met})"
         print(line)
     return 0
 

@@ -244,6 +244,21 @@ class Questionnaire:
     pages: tuple[Page, ...]
     description: Text | None = None
 
+    def __hash__(self) -> int:
+        # Computed once: a questionnaire keys caches (``validation``'s index) on
+        # every request, and hashing walks every page, question and text.
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(
+                (self.name, self.title, self.languages, self.pages, self.description)
+            )
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, object]:
+        # string hashes differ between processes: a pickle never carries one
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
     @property
     def default_language(self) -> str:
         """The first language."""

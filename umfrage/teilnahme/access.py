@@ -44,7 +44,7 @@ from ..models import (
     Survey,
     local_today,
 )
-from ..services import questionnaire_of
+from ..services import questionnaire_of, version_without_definition
 from ..spent_codes import is_spent
 from .services import (
     SurveyNotAvailableError,
@@ -284,13 +284,23 @@ def new_handle(response: Response) -> str:
     return handle
 
 
+_RESPONSE_VERSION = version_without_definition(Response.questionnaire_version)
+
+
 def response_for_handle(survey: Survey, handle: object) -> Response | None:
     if not isinstance(handle, str) or not 16 <= len(handle) <= 64:
         return None
-    row = db.session.get(RespondentSession, _handle_hash(handle))
-    if row is None or row.response.survey_id != survey.id:
-        return None
-    return row.response
+    # one query for handle and response; the version comes without its
+    # definition (``services.questionnaire_of`` has it parsed already)
+    return db.session.execute(
+        select(Response)
+        .join(RespondentSession, RespondentSession.response_id == Response.id)
+        .where(
+            RespondentSession.handle_hash == _handle_hash(handle),
+            Response.survey_id == survey.id,
+        )
+        .options(_RESPONSE_VERSION)
+    ).scalar_one_or_none()
 
 
 def purge_handles(days: int) -> int:

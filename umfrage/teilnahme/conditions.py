@@ -10,6 +10,8 @@ respondent's language."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from fragebogen import piping
@@ -47,10 +49,47 @@ def page_conditions(
     """The page's live-condition context, or None when the page has no condition,
     no exclusive option and no text showing an answer given on it (then nothing
     needs to run)."""
+    layout = _layout(questionnaire, page_index)
+    if layout is None:
+        return None
+    page_fields, static = layout
     page = questionnaire.pages[page_index]
-    page_fields = {
-        name for question in page.questions for name in answer_fields(question)
+    previous = {k: v for k, v in answers.items() if k not in page_fields}
+    questions = []
+    for question, fixed in zip(page.questions, static, strict=True):
+        labels = {
+            str(option.code): shown.text(option.label) for option in question.options
+        }
+        head, other, fields = fixed
+        questions.append({**head, "labels": labels, "other": other, "fields": fields})
+    return {
+        "answers": {
+            name: _transport(value)
+            for name, value in expression_values(questionnaire, previous).items()
+        },
+        "questions": questions,
+        "language": shown.language,
+        "numbers": number_symbols(shown.language),
+        "consent": shown.translate("Zugestimmt"),
     }
+
+
+# a question's part of the context without its labels: the keys before the
+# labels, then "other" and "fields" (the order the browser's JSON has always had)
+_Fixed = tuple[Mapping[str, Any], Any, list[dict[str, str]]]
+
+
+@lru_cache(maxsize=256)
+def _layout(
+    questionnaire: Questionnaire, page_index: int
+) -> tuple[frozenset[str], tuple[_Fixed, ...]] | None:
+    """What of a page's context depends on the questionnaire alone (made once per
+    page: a questionnaire never changes): the page's answer fields and each
+    question's part without labels; None when nothing needs to run."""
+    page = questionnaire.pages[page_index]
+    page_fields = frozenset(
+        name for question in page.questions for name in answer_fields(question)
+    )
     shows_page_answers = any(
         name in page_fields
         for text in _texts(page)
@@ -62,39 +101,26 @@ def page_conditions(
         for question in page.questions
     ):
         return None
-    previous = {k: v for k, v in answers.items() if k not in page_fields}
-    questions = []
-    for question in page.questions:
-        options = [[option.code, option.value] for option in question.options]
-        fields = [
-            {
-                "name": name,
-                "kind": "text" if name == other_field(question) else "answer",
-            }
-            for name in answer_fields(question)
-        ]
-        questions.append(
-            {
-                "name": question.name,
-                "type": question.type.value,
-                "relevant": question.relevant,
-                "decimals": question.decimals,
-                "options": options,
-                "labels": {
-                    str(option.code): shown.text(option.label)
-                    for option in question.options
-                },
-                "other": next((o.code for o in question.options if o.other), None),
-                "fields": fields,
-            }
+    static = tuple(
+        (
+            MappingProxyType(
+                {
+                    "name": question.name,
+                    "type": question.type.value,
+                    "relevant": question.relevant,
+                    "decimals": question.decimals,
+                    "options": [[o.code, o.value] for o in question.options],
+                }
+            ),
+            next((o.code for o in question.options if o.other), None),
+            [
+                {
+                    "name": name,
+                    "kind": "text" if name == other_field(question) else "answer",
+                }
+                for name in answer_fields(question)
+            ],
         )
-    return {
-        "answers": {
-            name: _transport(value)
-            for name, value in expression_values(questionnaire, previous).items()
-        },
-        "questions": questions,
-        "language": shown.language,
-        "numbers": number_symbols(shown.language),
-        "consent": shown.translate("Zugestimmt"),
-    }
+        for question in page.questions
+    )
+    return page_fields, static

@@ -28,11 +28,13 @@ from markupsafe import Markup, escape
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
+from ..caching import BoundedCache
 from ..extensions import db
-from ..models import District
-from .services import DistrictChoice
+from ..models import District, Street
+from ..services import database_key
+from .services import DistrictChoice, LayerVersion
 
 MAP_WIDTH = 1000
 # Simplification tolerance in viewBox units (1 unit ≈ 0.4 px on a phone).
@@ -103,16 +105,16 @@ class SearchEntry:
 
 
 # keyed by (database, layer): one process may serve several databases (tests)
-_CACHE: dict[
-    tuple[str, int], tuple[float, tuple[int, int, int], DistrictMap | None]
-] = {}
+_CACHE: dict[tuple[str, int], tuple[float, tuple[int, ...], DistrictMap | None]] = {}
 _LOCK = threading.Lock()
 
 
-def map_for(layer_id: int) -> DistrictMap | None:
-    """The layer's map, or None when no district has a usable geometry."""
-    stamp = layer_stamp(layer_id)
-    key = (str(db.engine.url), layer_id)
+def map_for(layer_id: int, stamp: tuple[int, ...] | None = None) -> DistrictMap | None:
+    """The layer's map, or None when no district has a usable geometry;
+    ``stamp`` is the layer's :func:`layer_stamp`, when the caller has it."""
+    if stamp is None:
+        stamp = layer_stamp(layer_id)
+    key = (database_key(), layer_id)
     now = time.monotonic()
     with _LOCK:
         cached = _CACHE.get(key)
@@ -135,13 +137,22 @@ def map_for(layer_id: int) -> DistrictMap | None:
     return drawn
 
 
-def layer_stamp(layer_id: int) -> tuple[int, int, int]:
-    count, low, high = db.session.execute(
-        select(
-            func.count(District.id), func.min(District.id), func.max(District.id)
-        ).where(District.layer_id == layer_id)
-    ).one()
-    return int(count or 0), int(low or 0), int(high or 0)
+def layer_stamp(layer_id: int) -> tuple[int, ...]:
+    """Which version of the layer's districts and street directory this is: both
+    are replaced (new ids), never edited in place. One query."""
+    districts = (
+        select(func.count(District.id), func.min(District.id), func.max(District.id))
+        .where(District.layer_id == layer_id)
+        .subquery()
+    )
+    streets = (
+        select(func.count(Street.id), func.min(Street.id), func.max(Street.id))
+        .where(Street.layer_id == layer_id)
+        .subquery()
+    )
+    both = select(districts, streets).select_from(districts.join(streets, true()))
+    row = db.session.execute(both).one()
+    return tuple(int(value or 0) for value in row)
 
 
 def draw_map(
@@ -343,6 +354,29 @@ class ListGroup:
     label: str | None
     entries: tuple[SearchEntry, ...]
 
+    def options(self, selected: object) -> Markup:
+        """The group's ``<option>`` elements, the one whose code equals
+        ``selected`` marked so; written once per group, escaped as the
+        template would."""
+        return Markup(
+            "".join(
+                f"{head} selected{tail}" if entry.code == selected else head + tail
+                for entry, (head, tail) in zip(
+                    self.entries, self._option_parts, strict=True
+                )
+            )
+        )
+
+    @cached_property
+    def _option_parts(self) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (
+                f'<option value="{escape(e.code)}" data-terms="{escape(e.terms)}"',
+                f">{escape(e.name)}</option>",
+            )
+            for e in self.entries
+        )
+
 
 def sort_key(text: str) -> tuple[str, str]:
     """A stable, case- and accent-insensitive order for names in any script."""
@@ -366,3 +400,20 @@ def list_groups(entries: Iterable[SearchEntry]) -> list[ListGroup]:
         )
         for label in labels
     ]
+
+
+def groups_of(layer: LayerVersion) -> list[ListGroup]:
+    """:func:`list_groups` of the layer's districts with their streets, made once
+    per layer version."""
+    key = (database_key(), layer.layer_id)
+    cached = _GROUPS.get(key)
+    if cached is not None and cached[0] == layer.stamp:
+        return list(cached[1])
+    groups = tuple(list_groups(search_entries(layer.choices, layer.streets)))
+    _GROUPS.put(key, (layer.stamp, groups))
+    return list(groups)
+
+
+_GROUPS: BoundedCache[
+    tuple[str, int], tuple[tuple[int, ...], tuple[ListGroup, ...]]
+] = BoundedCache(32)

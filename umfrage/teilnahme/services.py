@@ -12,6 +12,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 from flask import abort, current_app
@@ -22,6 +24,7 @@ from fragebogen.model import Questionnaire, QuestionType
 from fragebogen.routing import Route
 
 from .. import spent_codes
+from ..caching import BoundedCache
 from ..extensions import db
 from ..models import (
     AccessMode,
@@ -32,7 +35,7 @@ from ..models import (
     SurveyStatus,
     local_today,
 )
-from ..services import questionnaire_of
+from ..services import database_key, questionnaire_of, version_without_definition
 from ..verwaltung.services import streets_by_district
 
 # Seconds a respondent needs per answer field, for the estimated duration.
@@ -67,10 +70,14 @@ class DistrictChoice:
 # -- surveys -----------------------------------------------------------------
 
 
+# the version usually comes with the response (``access``); built once
+_SURVEY_VERSION = version_without_definition(Survey.questionnaire_version, False)
+
+
 def find_survey(slug: str) -> Survey | None:
     """The survey respondents can see at ``slug`` (drafts are invisible)."""
     survey = db.session.execute(
-        select(Survey).where(Survey.slug == slug)
+        select(Survey).where(Survey.slug == slug).options(_SURVEY_VERSION)
     ).scalar_one_or_none()
     if survey is None or survey.status == SurveyStatus.DRAFT:
         return None
@@ -123,45 +130,61 @@ def estimated_minutes(survey: Survey) -> int:
     return max(1, math.ceil(fields * _SECONDS_PER_ANSWER / 60))
 
 
-def district_choices(survey: Survey) -> list[DistrictChoice]:
-    """The layer's districts by name; read once per layer version and process
-    (a layer's districts are replaced, never edited in place: the stamp of
-    their ids tells a new version, as for the map)."""
+@dataclass(frozen=True, eq=False)
+class LayerVersion:
+    """What respondent pages need of one version of a district layer: its
+    districts by name and its street directory. Read once per version and
+    process (districts and streets are replaced, never edited in place, so
+    ``district_map.layer_stamp`` tells a new version)."""
+
+    layer_id: int
+    stamp: tuple[int, ...]
+    choices: tuple[DistrictChoice, ...]
+    streets: Mapping[str, tuple[str, ...]]
+
+    @cached_property
+    def codes(self) -> frozenset[str]:
+        return frozenset(choice.code for choice in self.choices)
+
+    @cached_property
+    def names(self) -> Mapping[str, str]:
+        return MappingProxyType({c.code: c.name for c in self.choices})
+
+
+def layer_of(survey: Survey) -> LayerVersion | None:
+    """The survey's district layer as it is now (one query when it is cached)."""
     layer_id = survey.district_layer_id
     if layer_id is None:
-        return []
+        return None
     from .district_map import layer_stamp  # district_map imports this module
 
     stamp = layer_stamp(layer_id)
-    key = (str(db.engine.url), layer_id)
-    cached = _CHOICES.get(key)
-    if cached is not None and cached[0] == stamp:
-        return list(cached[1])
+    key = (database_key(), layer_id)
+    cached = _LAYERS.get(key)
+    if cached is not None and cached.stamp == stamp:
+        return cached
     rows = db.session.execute(
         select(District.code, District.name, District.parent_name)
         .where(District.layer_id == layer_id)
         .order_by(District.name)
     )
     choices = tuple(DistrictChoice(code, name, parent) for code, name, parent in rows)
-    if len(_CHOICES) > 32:
-        _CHOICES.clear()
-    _CHOICES[key] = (stamp, choices)
-    return list(choices)
+    streets = {
+        code: tuple(names) for code, names in streets_by_district(layer_id).items()
+    }
+    layer = LayerVersion(layer_id, stamp, choices, MappingProxyType(streets))
+    _LAYERS.put(key, layer)
+    return layer
 
 
-# keyed by (database, layer), like the map cache
-_CHOICES: dict[
-    tuple[str, int], tuple[tuple[int, int, int], tuple[DistrictChoice, ...]]
-] = {}
+# keyed by (database, layer), like the map cache; the stamp says which version
+_LAYERS: BoundedCache[tuple[str, int], LayerVersion] = BoundedCache(32)
 
 
-def street_directory(survey: Survey) -> dict[str, list[str]]:
-    """Street names per district code of the survey's layer (empty when the layer
-    has no street directory), for the district search; the names are sent with
-    the page (see ``district_map.search_entries``)."""
-    if survey.district_layer_id is None:
-        return {}
-    return streets_by_district(survey.district_layer_id)
+def district_choices(survey: Survey) -> list[DistrictChoice]:
+    """The layer's districts by name."""
+    layer = layer_of(survey)
+    return [] if layer is None else list(layer.choices)
 
 
 # -- responses ----------------------------------------------------------------------
@@ -176,15 +199,20 @@ def set_language(survey: Survey, response: Response, language: str) -> None:
 # -- pages ------------------------------------------------------------------------
 
 
-def route_of(survey: Survey, response: Response) -> Route:
+def route_of(
+    survey: Survey, response: Response, layer: LayerVersion | None = None
+) -> Route:
     """The respondent's path with the answers stored so far (asked once per
-    request; see :mod:`fragebogen.routing`)."""
+    request; see :mod:`fragebogen.routing`); ``layer`` is the survey's, when the
+    caller has it already."""
     questionnaire = questionnaire_of(response.questionnaire_version)
-    return routing.route(questionnaire, response.answers, _district_codes(survey))
+    codes = layer.codes if layer is not None else _district_codes(survey)
+    return routing.route(questionnaire, response.answers, codes)
 
 
-def _district_codes(survey: Survey) -> set[str]:
-    return {choice.code for choice in district_choices(survey)}
+def _district_codes(survey: Survey) -> frozenset[str]:
+    layer = layer_of(survey)
+    return frozenset() if layer is None else layer.codes
 
 
 def review_index(response: Response) -> int:

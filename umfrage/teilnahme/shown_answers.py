@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from babel.core import UnknownLocaleError
@@ -50,11 +51,17 @@ def number_symbols(language: str) -> dict[str, str]:
     """The decimal and group separators and the minus sign, as
     :func:`format_number` writes them (read off what it writes: babel's symbol
     tables and its formatting disagree for some locales, e.g. the minus in ``ar``)."""
-    return {
-        "decimal": format_number(1.5, language)[1:-1],
-        "group": format_number(1000, language)[1:-3],
-        "minus": format_number(-1, language)[:-1],
-    }
+    return dict(_number_symbols(language))
+
+
+@lru_cache(maxsize=64)
+def _number_symbols(language: str) -> tuple[tuple[str, str], ...]:
+    # babel's locale data never changes in a process: read once per language
+    return (
+        ("decimal", format_number(1.5, language)[1:-1]),
+        ("group", format_number(1000, language)[1:-3]),
+        ("minus", format_number(-1, language)[:-1]),
+    )
 
 
 @dataclass

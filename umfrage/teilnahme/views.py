@@ -7,7 +7,7 @@ Codes, the handle and the rate limits of code entry live in ``access``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -112,7 +112,7 @@ def _render(template: str, status: int = 200, **context: Any) -> Any:
 def _shown_answers(
     questionnaire: Questionnaire,
     response: Response,
-    districts: Sequence[services.DistrictChoice],
+    layer: services.LayerVersion | None,
 ) -> ShownAnswers:
     """Fills answers into the texts that show them, in the response's language."""
     language = response.language
@@ -120,7 +120,7 @@ def _shown_answers(
         questionnaire,
         response.answers,
         language,
-        {district.code: district.name for district in districts},
+        {} if layer is None else layer.names,
         lambda text: translate(text, language),
     )
 
@@ -432,7 +432,8 @@ def show_page(slug: str, page_no: int) -> Any:
     page_index = page_no - 1
     if not services.page_is_reachable(response, page_index):
         abort(404)
-    path = services.route_of(survey, response)
+    layer = services.layer_of(survey)
+    path = services.route_of(survey, response, layer)
     relevant_index = path.nearest(page_index, response.last_page)
     if relevant_index != page_index:
         return redirect(url_for(".show_page", slug=slug, page_no=relevant_index + 1))
@@ -443,9 +444,9 @@ def show_page(slug: str, page_no: int) -> Any:
     language = response.language
     use_language(language)
     fallback = questionnaire.default_language
-    districts = services.district_choices(survey)
+    districts = [] if layer is None else list(layer.choices)
     submitted = request.method == "POST"
-    shown = _shown_answers(questionnaire, response, districts)
+    shown = _shown_answers(questionnaire, response, layer)
     form = build_page_form(
         page,
         shown,
@@ -462,7 +463,7 @@ def show_page(slug: str, page_no: int) -> Any:
         services.set_language(survey, response, switch_to)
         language = response.language
         use_language(language)
-        shown = _shown_answers(questionnaire, response, districts)
+        shown = _shown_answers(questionnaire, response, layer)
         form = build_page_form(page, shown, districts, formdata=request.form)
         submitted = False
     elif submitted and form.validate():
@@ -514,12 +515,12 @@ def show_page(slug: str, page_no: int) -> Any:
         languages=services.languages_of(survey),
         fallback=fallback,
         districts=districts,
-        district_map=district_map.map_for(survey.district_layer_id)
-        if district_question is not None and survey.district_layer_id is not None
+        district_map=district_map.map_for(layer.layer_id, layer.stamp)
+        if district_question is not None and layer is not None
         else None,
-        district_groups=district_map.list_groups(
-            district_map.search_entries(districts, services.street_directory(survey))
-        )
+        district_groups=district_map.groups_of(layer)
+        if district_question is not None and layer is not None
+        else []
         if district_question is not None
         else None,
     )
