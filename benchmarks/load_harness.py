@@ -468,34 +468,13 @@ def fault_injector(
     return inject
 
 
-def _cpu_per_request(server: Server, fetch: Callable[[], object], count: int) -> float:
-    """Worker CPU milliseconds per request, over ``count`` requests one at a time
-    (after a warm-up); nothing else talks to ``server`` meanwhile."""
-    for _ in range(10):
-        fetch()
-    before = server.worker_cpu()
-    for _ in range(count):
-        fetch()
-    return (server.worker_cpu() - before) / count * 1000
-
-
 def measure_pages(
     server: Server, env: dict[str, str], slug: str, districts: list[str], count: int
 ) -> list[tuple[str, float]]:
-    """Worker CPU per request under gunicorn: a minimal Flask handler (one row,
-    a small template; ``minimal_app.py``), a normal questionnaire page and the
-    district page, each ``count`` times."""
-    baseline = Server(env, 1, server.log_path, app="minimal_app:create_app()")
-    try:
-        opener = urllib.request.build_opener()
-
-        def bare() -> None:
-            with opener.open(baseline.base + "/", timeout=30) as answer:
-                answer.read()
-
-        bare_ms = _cpu_per_request(baseline, bare, count)
-    finally:
-        baseline.stop()
+    """Worker CPU milliseconds per request under gunicorn: a minimal Flask handler
+    (one row, a small template; ``minimal_app.py``, its own gunicorn), a normal
+    questionnaire page and the district page, ``count`` requests each, one at a
+    time, taken in turns in rounds of 20 so that a busy machine slows all alike."""
     pages = list(load_demo("familienbefragung").pages)
     respondent = Respondent(server.base, slug, "messung", districts[0], Stats())
     respondent.walk(pages)
@@ -509,16 +488,40 @@ def measure_pages(
         for number, page in enumerate(pages, 1)
         if number != district_no and len(page.questions) > 1
     )
-    rows = [("minimal handler", bare_ms)]
-    for label, number in (("normal page", normal_no), ("district page", district_no)):
-        path = f"/s/{slug}/seite/{number}"
+    baseline = Server(env, 1, server.log_path, app="minimal_app:create_app()")
+    try:
+        opener = urllib.request.build_opener()
 
-        def get(path: str = path) -> None:
-            status, _location, _text = respondent.request("measure", path)
-            assert status == 200, (path, status)
+        def bare() -> None:
+            with opener.open(baseline.base + "/", timeout=30) as answer:
+                answer.read()
 
-        rows.append((f"{label} ({number})", _cpu_per_request(server, get, count)))
-    return rows
+        def page(number: int) -> Callable[[], None]:
+            def get() -> None:
+                path = f"/s/{slug}/seite/{number}"
+                status, _location, _text = respondent.request("measure", path)
+                assert status == 200, (path, status)
+
+            return get
+
+        kinds = [
+            ("minimal handler", baseline, bare),
+            (f"normal page ({normal_no})", server, page(normal_no)),
+            (f"district page ({district_no})", server, page(district_no)),
+        ]
+        spent = dict.fromkeys([label for label, _s, _f in kinds], 0.0)
+        for _label, _server, fetch in kinds:
+            for _ in range(10):
+                fetch()  # warm-up
+        for start in range(0, count, 20):
+            for label, where, fetch in kinds:
+                before = where.worker_cpu()
+                for _ in range(min(20, count - start)):
+                    fetch()
+                spent[label] += where.worker_cpu() - before
+    finally:
+        baseline.stop()
+    return [(label, seconds / count * 1000) for label, seconds in spent.items()]
 
 
 def print_pages(rows: list[tuple[str, float]]) -> None:
