@@ -21,7 +21,13 @@ from fragebogen.demo import load_demo as load_demo_questionnaire
 from fragebogen.xlsform import to_xlsform
 from fragebogen.yaml_format import dump_yaml, from_data
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, codes_file
+from tests.umfrage.helpers import (
+    PASSWORD,
+    add_demo,
+    add_staff,
+    codes_file,
+    finish_import,
+)
 from umfrage.codes import hash_code, normalise_code
 from umfrage.extensions import db
 from umfrage.gestaltung import services
@@ -551,13 +557,20 @@ def _upload(
     )
 
 
+def _import(designer: FlaskClient, filename: str, content: bytes) -> Any:
+    """Import through the job: the failed job's page, the report or the draft."""
+    url = "/gestaltung/fragebogen/importieren"
+    return finish_import(designer, _upload(designer, url, filename, content))
+
+
 def test_yaml_import_is_all_or_nothing_with_places(
     staffed: Flask, designer: FlaskClient
 ) -> None:
     url = "/gestaltung/fragebogen/importieren"
     before = _count(staffed, QuestionnaireRow)
-    broken = _upload(designer, url, "f.yaml", b"name: x\ntitle: [unclosed\n")
-    assert broken.status_code == 422
+    broken = _import(designer, "f.yaml", b"name: x\ntitle: [unclosed\n")
+    assert broken.status_code == 200  # the failed job's page
+    assert "Der Auftrag ist fehlgeschlagen" in broken.get_data(as_text=True)
     assert "Zeile" in broken.get_data(as_text=True)
 
     text = DEMO_YAML.read_text(encoding="utf-8")
@@ -565,22 +578,24 @@ def test_yaml_import_is_all_or_nothing_with_places(
         "relevant: ${kinder_anzahl} > 1", "relevant: ${kinder_anzahl} >", 1
     )
     text = text.replace("name: haushaltstyp", "name: Haushaltstyp", 1)
-    resp = _upload(designer, url, "familie.yaml", text.encode())
+    resp = _import(designer, "familie.yaml", text.encode())
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 422
+    assert resp.status_code == 200
+    assert "Die Datei wurde nicht übernommen: 2 Fehler." in body
     assert "pages[1].questions[2].relevant" in body
     assert "pages[1].questions[3].name" in body
     assert _count(staffed, QuestionnaireRow) == before
 
-    wrong = _upload(designer, url, "familie.txt", b"name: x")
-    assert wrong.status_code == 422
+    wrong = _import(designer, "familie.txt", b"name: x")
+    assert wrong.status_code == 200
     assert "YAML-Datei" in wrong.get_data(as_text=True)
     empty = designer.post(url, data={"csrf_token": _token(designer)})
     assert empty.status_code == 422
     assert _count(staffed, QuestionnaireRow) == before
 
-    ok = _upload(designer, url, "familie.yaml", DEMO_YAML.read_bytes())
+    ok = _import(designer, "familie.yaml", DEMO_YAML.read_bytes())
     assert ok.status_code == 302
+    assert re.fullmatch(r"/gestaltung/fragebogen/\d+", ok.headers["Location"])
     assert _count(staffed, QuestionnaireRow) == before + 1
     assert _audit(staffed, "import_questionnaire")
 
@@ -588,10 +603,9 @@ def test_yaml_import_is_all_or_nothing_with_places(
 def test_xlsform_import_export_round_trip_and_errors(
     staffed: Flask, designer: FlaskClient
 ) -> None:
-    url = "/gestaltung/fragebogen/importieren"
     before = _count(staffed, QuestionnaireRow)
-    resp = _upload(designer, url, "form.xlsx", b"PK\x03\x04 not really a workbook")
-    assert resp.status_code == 422
+    resp = _import(designer, "form.xlsx", b"PK\x03\x04 not really a workbook")
+    assert resp.status_code == 200
     assert "keine lesbare Excel-Datei" in resp.get_data(as_text=True)
 
     from openpyxl import Workbook
@@ -605,7 +619,7 @@ def test_xlsform_import_export_round_trip_and_errors(
     sheet.append(["end_repeat", "", ""])
     buffer = io.BytesIO()
     book.save(buffer)
-    resp = _upload(designer, url, "form.xlsx", buffer.getvalue())
+    resp = _import(designer, "form.xlsx", buffer.getvalue())
     body = resp.get_data(as_text=True)
     # a report of what cannot be taken over; nothing stored before confirming
     assert resp.status_code == 200
@@ -615,7 +629,7 @@ def test_xlsform_import_export_round_trip_and_errors(
     export = designer.get("/gestaltung/fragebogen/1/version/1/export.xlsx")
     assert export.status_code == 200
     assert export.headers["Content-Disposition"].endswith('.xlsx"')
-    resp = _upload(designer, url, "familie.xlsx", export.data)
+    resp = _import(designer, "familie.xlsx", export.data)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
     new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     demo = load_demo_questionnaire("familienbefragung")

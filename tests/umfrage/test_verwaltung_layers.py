@@ -17,7 +17,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import (
+    PASSWORD,
+    add_demo,
+    add_staff,
+    follow_job,
+    last_job,
+)
 from tests.umfrage.test_geodata import (
     KONSTANZ,
     by_code,
@@ -56,7 +62,8 @@ def token(client: FlaskClient, url: str = UPLOAD) -> str:
 
 
 def upload(client: FlaskClient, data: bytes, filename: str, crs: str = "") -> Any:
-    return client.post(
+    """Upload a layer file and follow its job: 302 to the preview when done."""
+    resp = client.post(
         UPLOAD,
         data={
             "file": (io.BytesIO(data), filename),
@@ -65,6 +72,7 @@ def upload(client: FlaskClient, data: bytes, filename: str, crs: str = "") -> An
         },
         content_type="multipart/form-data",
     )
+    return follow_job(client, resp)
 
 
 def confirm(client: FlaskClient, **choices: str) -> Any:
@@ -142,6 +150,7 @@ def test_admin_uploads_konstanz_previews_and_confirms(
     resp = upload(admin, KONSTANZ.read_bytes(), "Kleinraeumige_Gliederung.geojson")
     assert resp.status_code == 302
     assert resp.headers["Location"] == PREVIEW
+    assert last_job(app, "layer_upload") == ("done", None)  # read by a job
     assert counts(app)["district"] == before["district"]  # nothing saved yet
 
     preview = admin.get(PREVIEW).get_data(as_text=True)
@@ -260,7 +269,7 @@ BROKEN = {
     "self-intersection": (
         _self_intersecting,
         "kn.geojson",
-        "Objekt 3 (STT_NR 110, STT_NAME Litzelstetten):</strong> Die Umrandung "
+        "Objekt 3 (STT_NR 110, STT_NAME Litzelstetten): Die Umrandung "
         "schneidet sich selbst",
     ),
     "undeclared-utm": (
@@ -287,7 +296,7 @@ BROKEN = {
             b'"coordinates": [9.17, 47.66]}}]}'
         ),
         "punkte.geojson",
-        "Objekt 1 (id 1):</strong> Die Geometrie ist vom Typ Point",
+        "Objekt 1 (id 1): Die Geometrie ist vom Typ Point",
     ),
 }
 
@@ -299,10 +308,14 @@ def test_broken_layer_files_are_refused_without_side_effects(
     make, filename, message = BROKEN[case]
     before = counts(app)
     resp = upload(admin, make(), filename)
-    assert resp.status_code == 400
+    assert resp.status_code == 200  # the failed job's page
     page = resp.get_data(as_text=True)
-    assert "Die Datei wurde nicht übernommen" in page
+    assert "Der Auftrag ist fehlgeschlagen: Die Datei wurde nicht übernommen" in page
     assert message in page, page[page.find("error-summary") :][:1500]
+    assert 'href="/verwaltung/gebiete/neu"' in page  # another file
+    status, error = last_job(app, "layer_upload")
+    assert status == "failed"
+    assert message.replace("&#39;", "'") in (error or "")
     assert counts(app) == before
     assert "Es wartet keine hochgeladene Datei" in admin.get(PREVIEW).get_data(
         as_text=True
@@ -396,8 +409,10 @@ def test_population_table_upload(app: Flask, admin: FlaskClient) -> None:
         },
         content_type="multipart/form-data",
     )
+    resp = follow_job(admin, resp)
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/bevoelkerung/zuordnung")
+    assert last_job(app, "population_upload") == ("done", None)
     mapping = f"{url}/bevoelkerung/zuordnung"
     html = admin.get(mapping).get_data(as_text=True)
     assert re.search(r'<option selected value="long">', html), "long format proposed"

@@ -14,7 +14,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,11 +33,23 @@ Progress = Callable[[int, int], None]
 
 
 class JobError(Exception):
-    """The job cannot be done; ``message`` tells the clerk why (German)."""
+    """The job cannot be done; ``message`` tells the clerk why (German), and
+    ``problems`` (at most ``MAX_SHOWN_PROBLEMS``, each "where: what") name each
+    thing wrong in an uploaded file. Stored one a line in ``Job.error_message``."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        shown = int(current_app.config.get("MAX_SHOWN_PROBLEMS", 20))
+        lines = [message, *(" ".join(p.split()) for p in problems[:shown])]
+        if len(problems) > shown:
+            lines.append(
+                _(
+                    "Gezeigt sind die ersten %(shown)d von %(n)d Fehlern.",
+                    shown=shown,
+                    n=len(problems),
+                )
+            )
+        self.message = "\n".join(lines)
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -59,14 +71,26 @@ class JobKind:
     receipt_label: Any = None
     # Called with (actor id, job) at each download, e.g. for the audit log.
     on_download: Callable[[int | None, Job], None] | None = None
+    # A page shows the result (an upload's preview or report) instead of a
+    # download: the finished job's page leads to ``result_page(job)``.
+    result_page: Callable[[Job], str] | None = None
+    # Where to start again with another file; shown instead of retrying.
+    restart_page: Callable[[Job], str] | None = None
 
 
 def kinds() -> dict[str, JobKind]:
     """Every job function by its ``Job.kind``."""
     from ..berichte import report_jobs
-    from ..gestaltung import code_jobs
+    from ..gestaltung import code_jobs, import_jobs
+    from ..verwaltung import layer_jobs, population_jobs
 
-    return {**code_jobs.KINDS, **report_jobs.KINDS}
+    return {
+        **code_jobs.KINDS,
+        **report_jobs.KINDS,
+        **import_jobs.KINDS,
+        **layer_jobs.KINDS,
+        **population_jobs.KINDS,
+    }
 
 
 def results_dir() -> Path:
