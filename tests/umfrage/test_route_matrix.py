@@ -45,6 +45,7 @@ ACCESS: dict[str, str] = {
     "gestaltung.new_questionnaire": "designer",
     "gestaltung.import_questionnaire": "designer",
     "gestaltung.confirm_import": "designer",
+    "gestaltung.import_report": "designer",
     "gestaltung.edit_questionnaire": "designer",
     "gestaltung.check_expression": "designer",
     "gestaltung.edit_settings": "designer",

@@ -74,6 +74,8 @@ class JobKind:
     # A page shows the result (an upload's preview or report) instead of a
     # download: the finished job's page leads to ``result_page(job)``.
     result_page: Callable[[Job], str] | None = None
+    # Said once, when the finished job's page first leads to its result page.
+    result_notice: Callable[[Job], str | None] | None = None
     # Where to start again with another file; shown instead of retrying.
     restart_page: Callable[[Job], str] | None = None
 

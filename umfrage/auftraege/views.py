@@ -50,6 +50,10 @@ def show_job(job_id: int) -> Any:
     kind = kinds().get(job.kind)
     if job.status == JobStatus.DONE and kind and kind.result_page:
         # an upload's preview or report: the page advances to it when done
+        if services.note_shown(job) and kind.result_notice:
+            notice = kind.result_notice(job)
+            if notice:
+                flash(notice)
         return redirect(kind.result_page(job))
     return render_template(
         "auftraege/show_job.html",

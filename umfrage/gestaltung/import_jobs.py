@@ -165,10 +165,17 @@ def _result_page(job: Job) -> str:
     return url_for("gestaltung.import_report", job_id=job.id)
 
 
+def _result_notice(job: Job) -> str | None:
+    if result_data(job).get("questionnaire_id") is None:
+        return None
+    return _("Der Fragebogen wurde importiert (Version 1, Entwurf).")
+
+
 KINDS = {
     IMPORT: JobKind(
         _read,
         result_page=_result_page,
+        result_notice=_result_notice,
         restart_page=lambda job: url_for("gestaltung.import_questionnaire"),
     )
 }
