@@ -9,6 +9,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,6 +152,7 @@ def test_admin_uploads_konstanz_previews_and_confirms(
     assert resp.status_code == 302
     assert resp.headers["Location"] == PREVIEW
     assert last_job(app, "layer_upload") == ("done", None)  # read by a job
+    assert list((Path(app.instance_path) / "uploads").iterdir()) == []
     assert counts(app)["district"] == before["district"]  # nothing saved yet
 
     preview = admin.get(PREVIEW).get_data(as_text=True)
@@ -317,6 +319,8 @@ def test_broken_layer_files_are_refused_without_side_effects(
     assert status == "failed"
     assert message.replace("&#39;", "'") in (error or "")
     assert counts(app) == before
+    # the stored file is gone with the job's answer
+    assert list((Path(app.instance_path) / "uploads").iterdir()) == []
     assert "Es wartet keine hochgeladene Datei" in admin.get(PREVIEW).get_data(
         as_text=True
     )
