@@ -59,9 +59,10 @@ def test_layer_upload_shows_progress_then_the_preview(
     # the request only stored the file: the job waits, its page shows the bar
     page.wait_for_url(f"{live_server}/auftraege/*")
     assert page.locator("progress#job-progress").is_visible()
-    assert "Wartet auf einen freien Arbeitsprozess" in page.locator(
-        "#job-status-text"
-    ).inner_text()
+    assert (
+        "Wartet auf einen freien Arbeitsprozess"
+        in page.locator("#job-status-text").inner_text()
+    )
     with app.app_context():
         job = db.session.execute(sa.select(Job)).scalar_one()
         assert (job.kind, job.status.value) == ("layer_upload", "queued")
