@@ -444,21 +444,30 @@ def test_population_table_upload(app: Flask, admin: FlaskClient) -> None:
     assert altstadt > 10_000
 
 
+def _post_streets(admin: FlaskClient, url: str, filename: str, content: bytes) -> Any:
+    """Upload a street directory and follow its job: 302 back to the layer when
+    done, the failed job's page (200) when refused."""
+    resp = admin.post(
+        f"{url}/strassen",
+        data={
+            "streets-file": (io.BytesIO(content), filename),
+            "csrf_token": token(admin, url),
+        },
+        content_type="multipart/form-data",
+    )
+    return follow_job(admin, resp)
+
+
 def test_street_directory_upload(app: Flask, admin: FlaskClient) -> None:
     layer_id = add_konstanz_layer(app)
     url = f"/verwaltung/gebiete/{layer_id}"
     text = (
         "Straße;Gebiet\nMarktstätte;010\nSeestraße;020\nSeestraße;030\nSeestraße;030\n"
     )
-    resp = admin.post(
-        f"{url}/strassen",
-        data={
-            "streets-file": (io.BytesIO(text.encode()), "strassen.csv"),
-            "csrf_token": token(admin, url),
-        },
-        content_type="multipart/form-data",
-    )
+    resp = _post_streets(admin, url, "strassen.csv", text.encode())
     assert resp.status_code == 302
+    assert resp.headers["Location"] == url
+    assert last_job(app, "street_upload") == ("done", None)
     assert "3 Einträgen übernommen (1 doppelte" in admin.get(url).get_data(as_text=True)
     with app.app_context():
         assert services.streets_by_district(layer_id) == {
@@ -467,17 +476,19 @@ def test_street_directory_upload(app: Flask, admin: FlaskClient) -> None:
             "030": ["Seestraße"],
         }
     before = counts(app)
-    resp = admin.post(
-        f"{url}/strassen",
-        data={
-            "streets-file": (io.BytesIO(b"strasse;gebiet\nHafen;777\n"), "s.csv"),
-            "csrf_token": token(admin, url),
-        },
-        content_type="multipart/form-data",
-    )
-    assert resp.status_code == 400
-    assert "Zeile 2:</strong> Das Gebiet &#39;777&#39;" in resp.get_data(as_text=True)
+    resp = _post_streets(admin, url, "s.csv", b"strasse;gebiet\nHafen;777\n")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200  # the failed job's page
+    assert "Das Straßenverzeichnis wurde nicht übernommen." in html
+    assert "Zeile 2: Das Gebiet &#39;777&#39;" in html
+    assert f'href="{url}#strassen"' in html
+    status, message = last_job(app, "street_upload")
+    assert status == "failed"
+    assert "Zeile 2: Das Gebiet '777'" in (message or "")
     assert counts(app) == before
+    with app.app_context():
+        assert len(services.streets_by_district(layer_id)) == 3
+    assert not list((Path(app.instance_path) / "uploads").glob("*.upload"))
 
 
 # -- deleting ------------------------------------------------------------------------

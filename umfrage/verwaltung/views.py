@@ -25,7 +25,7 @@ from ..audit import action_name
 from ..auth import role_required
 from ..models import Role
 from . import audit_log as audit
-from . import forms, geodata, layer_jobs, services
+from . import forms, geodata, layer_jobs, services, street_jobs
 
 bp = Blueprint("verwaltung", __name__, url_prefix="/verwaltung")
 
@@ -320,30 +320,19 @@ def _layer_page(
 @bp.route("/gebiete/<int:layer_id>/strassen", methods=["POST"])
 @role_required(Role.ADMIN)
 def upload_streets(layer_id: int) -> Any:
+    """Store the file and queue the job that reads it; its page leads back to
+    the layer (or names what is wrong)."""
+    layer = services.layer_or_404(layer_id)
     form = forms.TableUploadForm(prefix="streets")
     if not form.validate_on_submit():
         return _layer_page(layer_id, street_form=form, status=BAD_REQUEST)
     upload = form.file.data
-    try:
-        result = services.import_streets(
-            current_user.id, layer_id, upload.filename or "", upload.read()
-        )
-    except geodata.GeodataError as error:
-        return _layer_page(
-            layer_id,
-            problems=error.problems,
-            problems_for="streets",
-            status=BAD_REQUEST,
-        )
-    flash(
-        _(
-            "Straßenverzeichnis mit %(rows)d Einträgen übernommen "
-            "(%(duplicates)d doppelte Zeilen zusammengefasst).",
-            rows=result.rows,
-            duplicates=result.duplicates,
-        )
+    with upload.stream:  # a large upload is a temporary file: closed here
+        content = upload.read()
+    job = street_jobs.queue_street_upload(
+        current_user.id, layer, upload.filename or "", content
     )
-    return redirect(url_for(".show_layer", layer_id=layer_id))
+    return redirect(url_for("auftraege.show_job", job_id=job.id))
 
 
 @bp.route("/gebiete/<int:layer_id>/loeschen", methods=["POST"])
