@@ -27,6 +27,8 @@ from tests.umfrage.helpers import (
     add_staff,
     codes_file,
     finish_import,
+    follow_job,
+    last_job,
 )
 from umfrage.codes import hash_code, normalise_code
 from umfrage.extensions import db
@@ -644,35 +646,67 @@ def test_xlsform_import_export_round_trip_and_errors(
     assert formats == ["xlsform", "yaml"]
 
 
+def _replace(designer: FlaskClient, filename: str, content: bytes, base: str) -> Any:
+    """Replace draft 1 from a file and follow its job: 302 to the editor when
+    done, the failed job's page (200) when refused."""
+    url = "/gestaltung/fragebogen/1/ersetzen"
+    return follow_job(designer, _upload(designer, url, filename, content, base=base))
+
+
 def test_replacing_a_published_questionnaire_from_a_file_makes_a_new_version(
     staffed: Flask, designer: FlaskClient
 ) -> None:
     base = _base(designer, 1)
     demo = load_demo_questionnaire("familienbefragung")
-    resp = _upload(
-        designer,
-        "/gestaltung/fragebogen/1/ersetzen",
-        "neu.xlsx",
-        to_xlsform(demo),
-        base=base,
-    )
+    resp = _replace(designer, "neu.xlsx", to_xlsform(demo), base)
     assert resp.status_code == 302
+    assert resp.headers["Location"] == "/gestaltung/fragebogen/1"
+    assert last_job(staffed, "questionnaire_import") == ("done", None)
     # the same content: no new version needed
     assert _latest(staffed, 1).number == 1
+    page = designer.get("/gestaltung/fragebogen/1").get_data(as_text=True)
+    assert "Der Entwurf wurde durch die Datei ersetzt." in page
     changed = DEMO_YAML.read_text(encoding="utf-8").replace(
         "de: Familienbefragung\n", "de: Familienbefragung 2027\n", 1
     )
-    resp = _upload(
-        designer,
-        "/gestaltung/fragebogen/1/ersetzen",
-        "neu.yaml",
-        changed.encode(),
-        base=base,
-    )
+    resp = _replace(designer, "neu.yaml", changed.encode(), base)
     assert resp.status_code == 302
     latest = _latest(staffed, 1)
     assert (latest.number, latest.status) == (2, VersionStatus.DRAFT)
     assert latest.definition["title"]["de"] == "Familienbefragung 2027"
+    page = designer.get("/gestaltung/fragebogen/1").get_data(as_text=True)
+    assert "in der neuen Version 2 (Entwurf)" in page
+    assert not list((Path(staffed.instance_path) / "uploads").glob("*.upload"))
+
+
+def test_a_refused_replacement_fails_its_job_and_changes_nothing(
+    staffed: Flask, designer: FlaskClient
+) -> None:
+    base = _base(designer, 1)
+    before = _latest(staffed, 1).definition
+    broken = DEMO_YAML.read_text(encoding="utf-8").replace(
+        "relevant: ${kinder_anzahl} > 1", "relevant: ${kinder_anzahl} >", 1
+    )
+    resp = _replace(designer, "neu.yaml", broken.encode(), base)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200  # the failed job's page
+    assert "Die Datei wurde nicht übernommen: 1 Fehler." in html
+    assert "pages[1].questions[2].relevant" in html
+    assert 'href="/gestaltung/fragebogen/1#datei-titel"' in html
+    assert last_job(staffed, "questionnaire_import")[0] == "failed"
+    # a file read for a draft that changed meanwhile
+    resp = _replace(designer, "neu.yaml", DEMO_YAML.read_bytes(), "veraltet")
+    assert resp.status_code == 200
+    assert "inzwischen geändert" in resp.get_data(as_text=True)
+    assert _latest(staffed, 1).number == 1
+    assert _latest(staffed, 1).definition == before
+    assert not list((Path(staffed.instance_path) / "uploads").glob("*.upload"))
+    # no file chosen: the request answers, no job
+    empty = designer.post(
+        "/gestaltung/fragebogen/1/ersetzen",
+        data={"csrf_token": _token(designer), "base": base},
+    )
+    assert empty.status_code == 422
 
 
 # -------------------------------------------------------------------- surveys

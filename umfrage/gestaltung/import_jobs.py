@@ -8,6 +8,9 @@ signed file for the confirm form) and its page leads to the report, whose
 "Erneut prüfen" and "Übernehmen" queue the next reading of the same file. A file
 that cannot be taken over fails the job with every problem and its place, and
 nothing is stored.
+
+Replacing a draft from a file is the same job with ``replace`` (the questionnaire
+and the fingerprint the designer saw): all or nothing, then the editor.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from fragebogen.errors import DefinitionError, Problem
 
 from ..auftraege.runner import JobError, JobKind, JobResult, Progress
 from ..auftraege.uploads import json_result, queue_upload, read_uploaded, result_data
+from ..extensions import db
 from ..models import Job
+from ..models import Questionnaire as QuestionnaireRow
 from . import imports, services
 
 IMPORT = "questionnaire_import"
@@ -72,6 +77,41 @@ def queue_import(
     )
 
 
+def queue_replace(
+    actor_id: int, row: QuestionnaireRow, base: str, filename: str, content: bytes
+) -> Job:
+    """Queue the reading of a file that replaces the draft of ``row`` (as it was
+    at ``base``)."""
+    return queue_upload(
+        IMPORT,
+        _(
+            "Entwurf von %(questionnaire)s ersetzen: %(name)s",
+            questionnaire=row.name[:100],
+            name=filename[:100],
+        ),
+        actor_id,
+        filename,
+        content,
+        {"replace": {"questionnaire_id": row.id, "base": base}},
+    )
+
+
+def _replace(job: Job, replace: dict[str, Any], content: bytes) -> JobResult:
+    row = db.session.get(QuestionnaireRow, int(replace["questionnaire_id"]))
+    if row is None or not row.versions:
+        raise JobError(_("Den Fragebogen gibt es nicht mehr."))
+    result = services.replace_draft_from_file(
+        job.owner_id, row, str(replace["base"]), str(job.params["filename"]), content
+    )
+    return json_result(
+        {
+            "questionnaire_id": row.id,
+            "replaced": True,
+            "new_version": result.version.number if result.new_version else None,
+        }
+    )
+
+
 def _refused(error: DefinitionError) -> JobError:
     return JobError(
         _("Die Datei wurde nicht übernommen: %(n)d Fehler.", n=len(error.problems)),
@@ -86,6 +126,8 @@ def _read(job: Job, progress: Progress) -> JobResult:
     def work(content: bytes) -> JobResult:
         progress(0, 1)
         try:
+            if params.get("replace"):
+                return _replace(job, params["replace"], content)
             if not filename.lower().endswith(imports.XLSFORM_SUFFIXES):
                 row = services.import_questionnaire(job.owner_id, filename, content)
                 return json_result({"questionnaire_id": row.id})
@@ -166,9 +208,32 @@ def _result_page(job: Job) -> str:
 
 
 def _result_notice(job: Job) -> str | None:
-    if result_data(job).get("questionnaire_id") is None:
+    data = result_data(job)
+    if data.get("questionnaire_id") is None:
         return None
-    return _("Der Fragebogen wurde importiert (Version 1, Entwurf).")
+    if not data.get("replaced"):
+        return _("Der Fragebogen wurde importiert (Version 1, Entwurf).")
+    notice = _("Der Entwurf wurde durch die Datei ersetzt.")
+    if data.get("new_version"):
+        notice += " " + _(
+            "Die veröffentlichte Version bleibt unverändert; Ihre Änderung steht "
+            "in der neuen Version %(number)d (Entwurf).",
+            number=int(data["new_version"]),
+        )
+    return notice
+
+
+def _restart_page(job: Job) -> str:
+    replace = job.params.get("replace")
+    if replace:
+        return (
+            url_for(
+                "gestaltung.edit_questionnaire",
+                questionnaire_id=int(replace["questionnaire_id"]),
+            )
+            + "#datei-titel"
+        )
+    return url_for("gestaltung.import_questionnaire")
 
 
 KINDS = {
@@ -176,6 +241,6 @@ KINDS = {
         _read,
         result_page=_result_page,
         result_notice=_result_notice,
-        restart_page=lambda job: url_for("gestaltung.import_questionnaire"),
+        restart_page=_restart_page,
     )
 }
