@@ -68,6 +68,7 @@ ACCESS: dict[str, str] = {
     "gestaltung.export_translations_xliff": "designer",
     "gestaltung.import_translations": "designer",
     "gestaltung.confirm_translations": "designer",
+    "gestaltung.translation_report": "designer",
     "gestaltung.preview_page": "designer",
     "gestaltung.new_survey": "designer",
     "gestaltung.edit_survey": "designer",

@@ -83,15 +83,17 @@ class JobKind:
 def kinds() -> dict[str, JobKind]:
     """Every job function by its ``Job.kind``."""
     from ..berichte import report_jobs
-    from ..gestaltung import code_jobs, import_jobs
-    from ..verwaltung import layer_jobs, population_jobs
+    from ..gestaltung import code_jobs, import_jobs, translation_jobs
+    from ..verwaltung import layer_jobs, population_jobs, street_jobs
 
     return {
         **code_jobs.KINDS,
         **report_jobs.KINDS,
         **import_jobs.KINDS,
+        **translation_jobs.KINDS,
         **layer_jobs.KINDS,
         **population_jobs.KINDS,
+        **street_jobs.KINDS,
     }
 
 
