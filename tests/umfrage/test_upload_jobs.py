@@ -1,7 +1,8 @@
 """Uploads as jobs with a real (SQLite) queue that no consumer takes from until the
 test runs the job: the upload request only stores the file; a worker killed while
 reading it leaves the job queued again with its file, and the next worker stages
-the upload; a hostile file fails its job and leaves nothing behind."""
+the upload; a server error while reading keeps the file for the retry, which
+removes it; a hostile file fails its job and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.conftest import csrf_token, login
 from tests.umfrage.helpers import PASSWORD, add_staff
 from tests.umfrage.test_geodata import KONSTANZ
 from tests.umfrage.test_hostile_uploads import alias_bomb
+from tests.umfrage.test_verwaltung_layers import add_konstanz_layer
 from umfrage.auftraege import queue, runner
 from umfrage.extensions import db
 from umfrage.models import (
@@ -29,6 +31,7 @@ from umfrage.models import (
     Questionnaire,
     utc_now,
 )
+from umfrage.verwaltung import geodata, services
 
 
 @pytest.fixture
@@ -130,3 +133,50 @@ def test_hostile_import_fails_its_job_and_leaves_nothing(held: Flask) -> None:
     assert "Der Auftrag ist fehlgeschlagen" in page
     assert 'href="/gestaltung/fragebogen/importieren"' in page
     assert 'id="retry"' not in page
+
+
+def test_a_server_error_keeps_the_file_for_the_retry_which_removes_it(
+    held: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer_id = add_konstanz_layer(held)
+    admin = _client(held, "admin")
+    url = f"/verwaltung/gebiete/{layer_id}"
+    resp = admin.post(
+        f"{url}/strassen",
+        data={
+            "streets-file": (io.BytesIO(b"strasse;gebiet\nHafen;010\n"), "s.csv"),
+            "csrf_token": csrf_token(admin.get(url).get_data(as_text=True)),
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 302
+    job_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert _job(held, job_id).kind == "street_upload"
+    stored = _uploads(held)
+    assert len(stored) == 1
+
+    # the first reading meets a server error (not the file's fault)
+    parse = geodata.parse_street_csv
+    failures = [OSError("Datenträger nicht erreichbar")]
+
+    def parse_once_broken(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(geodata, "parse_street_csv", parse_once_broken)
+    with held.app_context(), pytest.raises(OSError, match="nicht erreichbar"):
+        runner.execute(job_id)  # huey would queue the task again
+    job = _job(held, job_id)
+    assert (job.status, job.attempts) == (JobStatus.QUEUED, 1)
+    assert _uploads(held) == stored  # kept for the retry
+    with held.app_context():
+        assert services.streets_by_district(layer_id) == {}
+        runner.execute(job_id)  # the retry reads the same file
+        assert services.streets_by_district(layer_id) == {"010": ["Hafen"]}
+    job = _job(held, job_id)
+    assert (job.status, job.attempts) == (JobStatus.DONE, 2)
+    assert _uploads(held) == []
+    resp = admin.get(f"/auftraege/{job_id}")
+    assert resp.headers["Location"] == url
+    assert "1 Einträgen übernommen" in admin.get(url).get_data(as_text=True)
