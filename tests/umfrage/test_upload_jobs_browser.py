@@ -6,6 +6,7 @@ failed job's page naming what is wrong and where."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import Flask
 
 from tests.umfrage.helpers import PASSWORD, add_staff
 from tests.umfrage.test_geodata import KONSTANZ
+from tests.umfrage.test_verwaltung_layers import add_konstanz_layer
 from umfrage.auftraege import queue
 from umfrage.extensions import db
 from umfrage.models import Job, LayerUpload
@@ -100,3 +102,43 @@ def test_layer_upload_shows_progress_then_the_preview(
     with app.app_context():
         uploads = db.session.execute(sa.select(LayerUpload.filename)).scalars().all()
     assert uploads == [KONSTANZ.name]  # the first file still waits
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_street_directory_job_back_to_the_layer_or_names_the_row(
+    app: Flask, live_server: str, browser_page: Any, tmp_path: Path
+) -> None:
+    add_staff(app)
+    layer_id = add_konstanz_layer(app)
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server}/anmelden")
+    page.get_by_label("Benutzername").fill("admin")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    layer = f"{live_server}/verwaltung/gebiete/{layer_id}"
+    streets = page.locator("#strassen")
+
+    broken = tmp_path / "strassen.csv"
+    broken.write_text("strasse;gebiet\nMarktstätte;010\nHafen;777\n")
+    page.goto(layer)
+    streets.locator("input[type=file]").set_input_files(str(broken))
+    streets.get_by_role("button", name="Straßenverzeichnis hochladen").click()
+    error = page.locator("#fehler")
+    error.wait_for()
+    text = error.inner_text()
+    assert "Das Straßenverzeichnis wurde nicht übernommen." in text
+    assert "Zeile 3: Das Gebiet '777'" in text
+    _shot(page, "street-job-failed")
+    page.get_by_role("link", name="Andere Datei hochladen").click()
+    page.wait_for_url(f"{layer}#strassen")
+
+    good = tmp_path / "gut.csv"
+    good.write_text("strasse;gebiet\nMarktstätte;010\nHafen;020\n")
+    streets.locator("input[type=file]").set_input_files(str(good))
+    streets.get_by_role("button", name="Straßenverzeichnis hochladen").click()
+    # back on the layer page (the form's "#fehler" stays in the address)
+    page.wait_for_url(re.compile(rf"{re.escape(layer)}(#.*)?$"))
+    assert page.get_by_text(
+        "Straßenverzeichnis mit 2 Einträgen übernommen"
+    ).is_visible()
