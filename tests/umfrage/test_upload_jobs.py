@@ -141,16 +141,7 @@ def test_a_server_error_keeps_the_file_for_the_retry_which_removes_it(
     layer_id = add_konstanz_layer(held)
     admin = _client(held, "admin")
     url = f"/verwaltung/gebiete/{layer_id}"
-    resp = admin.post(
-        f"{url}/strassen",
-        data={
-            "streets-file": (io.BytesIO(b"strasse;gebiet\nHafen;010\n"), "s.csv"),
-            "csrf_token": csrf_token(admin.get(url).get_data(as_text=True)),
-        },
-        content_type="multipart/form-data",
-    )
-    assert resp.status_code == 302
-    job_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    job_id = _post_streets(admin, layer_id, "strasse;gebiet\nHafen;010\n")
     assert _job(held, job_id).kind == "street_upload"
     stored = _uploads(held)
     assert len(stored) == 1
@@ -180,3 +171,42 @@ def test_a_server_error_keeps_the_file_for_the_retry_which_removes_it(
     resp = admin.get(f"/auftraege/{job_id}")
     assert resp.headers["Location"] == url
     assert "1 Einträgen übernommen" in admin.get(url).get_data(as_text=True)
+
+
+def _post_streets(admin: FlaskClient, layer_id: int, text: str) -> int:
+    url = f"/verwaltung/gebiete/{layer_id}"
+    resp = admin.post(
+        f"{url}/strassen",
+        data={
+            "streets-file": (io.BytesIO(text.encode()), "s.csv"),
+            "csrf_token": csrf_token(admin.get(url).get_data(as_text=True)),
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 302
+    return int(resp.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_a_result_that_cannot_be_stored_keeps_the_file_for_the_next_worker(
+    held: Flask,
+) -> None:
+    layer_id = add_konstanz_layer(held)
+    admin = _client(held, "admin")
+    job_id = _post_streets(admin, layer_id, "strasse;gebiet\nHafen;010\n")
+    stored = _uploads(held)
+    assert len(stored) == 1
+    # the folder for job results cannot be made: a file is in its place
+    results = Path(held.instance_path) / "jobs"
+    results.write_bytes(b"")
+    with held.app_context(), pytest.raises(FileExistsError):
+        runner.execute(job_id)
+    assert _job(held, job_id).status == JobStatus.RUNNING  # until its lease passes
+    assert _uploads(held) == stored  # kept for the next worker
+    results.unlink()
+    with held.app_context():
+        assert runner.recover_stalled(utc_now() + timedelta(days=1)) == [job_id]
+        runner.execute(job_id)
+        assert services.streets_by_district(layer_id) == {"010": ["Hafen"]}
+    job = _job(held, job_id)
+    assert (job.status, job.attempts) == (JobStatus.DONE, 2)
+    assert _uploads(held) == []

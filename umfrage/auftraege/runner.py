@@ -78,6 +78,9 @@ class JobKind:
     result_notice: Callable[[Job], str | None] | None = None
     # Where to start again with another file; shown instead of retrying.
     restart_page: Callable[[Job], str] | None = None
+    # Called once the job is done or has failed for good (not when it is queued
+    # again after a server error), e.g. to delete the uploaded file it read.
+    finished: Callable[[Job], None] | None = None
 
 
 def kinds() -> dict[str, JobKind]:
@@ -130,12 +133,13 @@ def execute(job_id: int) -> None:
     if job is None:  # deleted with its survey meanwhile
         return
     limit = int(current_app.config["JOB_MAX_ATTEMPTS"])
-    if job.attempts > limit:
-        _fail(job, _("Der Auftrag wurde %(count)d-mal abgebrochen.", count=limit))
-        return
     kind = kinds().get(job.kind)
     if kind is None:
         _fail(job, _("Diese Art von Auftrag gibt es nicht mehr."))
+        return
+    if job.attempts > limit:
+        _fail(job, _("Der Auftrag wurde %(count)d-mal abgebrochen.", count=limit))
+        _finished(kind, job)
         return
     heartbeat = _Heartbeat(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
     heartbeat.start()
@@ -144,6 +148,7 @@ def execute(job_id: int) -> None:
     except JobError as error:
         db.session.rollback()
         _fail(job, error.message)
+        _finished(kind, job)
     except Exception:
         log.exception("job %s (%s) failed", job_id, job.kind)
         db.session.rollback()
@@ -159,10 +164,19 @@ def execute(job_id: int) -> None:
                 "Verwaltung."
             ),
         )
+        _finished(kind, job)
     else:
+        # a server error in storing leaves the job running until its lease
+        # passes; then it is queued again (recover_stalled), its file still there
         _store(job, result)
+        _finished(kind, job)
     finally:
         heartbeat.stop()
+
+
+def _finished(kind: JobKind, job: Job) -> None:
+    if kind.finished is not None:
+        kind.finished(job)
 
 
 def _fail(job: Job, message: str) -> None:

@@ -2,8 +2,9 @@
 
 The upload request only stores the file (its size is bounded by the form and
 ``MAX_CONTENT_LENGTH``) in ``<instance>/uploads`` and queues a job; the job reads,
-checks and stages it, then deletes the file. Files left behind (a job that failed
-in the server) are swept after a day by the next upload.
+checks and stages it; the file is deleted once the job is done or has failed for
+good, and kept for the retry after a server error. Files left behind are swept
+after a day by the next upload.
 """
 
 from __future__ import annotations
@@ -75,12 +76,11 @@ def _path(job: Job) -> Path:
 
 
 def read_uploaded(job: Job, work: Callable[[bytes], JobResult]) -> JobResult:
-    """Run ``work`` on the job's uploaded file; the file is deleted once the job
-    has an answer (done, or refused with a message). An unexpected error keeps
-    it for the next attempt."""
-    path = _path(job)
+    """Run ``work`` on the job's uploaded file. The file stays until the job is
+    done or has failed for good (see :func:`remove_upload`): a server error
+    before (in ``work`` or while storing the result) leaves it for the retry."""
     try:
-        content = path.read_bytes()
+        content = _path(job).read_bytes()
     except FileNotFoundError:
         raise JobError(
             _(
@@ -88,13 +88,14 @@ def read_uploaded(job: Job, work: Callable[[bytes], JobResult]) -> JobResult:
                 "sie erneut hoch."
             )
         ) from None
-    try:
-        result = work(content)
-    except JobError:
-        path.unlink(missing_ok=True)
-        raise
-    path.unlink(missing_ok=True)
-    return result
+    return work(content)
+
+
+def remove_upload(job: Job) -> None:
+    """Delete the job's uploaded file (``JobKind.finished`` of upload jobs)."""
+    name = str(job.params.get("upload", ""))
+    if _NAME.match(name):
+        (uploads_dir() / name).unlink(missing_ok=True)
 
 
 def json_result(data: dict[str, Any]) -> JobResult:

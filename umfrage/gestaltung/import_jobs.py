@@ -24,7 +24,13 @@ from flask_babel import gettext as _
 from fragebogen.errors import DefinitionError, Problem
 
 from ..auftraege.runner import JobError, JobKind, JobResult, Progress
-from ..auftraege.uploads import json_result, queue_upload, read_uploaded, result_data
+from ..auftraege.uploads import (
+    json_result,
+    queue_upload,
+    read_uploaded,
+    remove_upload,
+    result_data,
+)
 from ..extensions import db
 from ..models import Job
 from ..models import Questionnaire as QuestionnaireRow
@@ -242,5 +248,6 @@ KINDS = {
         result_page=_result_page,
         result_notice=_result_notice,
         restart_page=_restart_page,
+        finished=remove_upload,
     )
 }

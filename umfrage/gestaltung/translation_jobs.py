@@ -14,7 +14,13 @@ from flask_babel import gettext as _
 from fragebogen.translation import Comparison, Finding, Location, TranslationChange
 
 from ..auftraege.runner import JobError, JobKind, JobResult, Progress
-from ..auftraege.uploads import json_result, queue_upload, read_uploaded, result_data
+from ..auftraege.uploads import (
+    json_result,
+    queue_upload,
+    read_uploaded,
+    remove_upload,
+    result_data,
+)
 from ..extensions import db
 from ..models import Job, JobStatus
 from ..models import Questionnaire as QuestionnaireRow
@@ -131,5 +137,6 @@ KINDS = {
             "gestaltung.import_translations",
             questionnaire_id=job.params["questionnaire_id"],
         ),
+        finished=remove_upload,
     )
 }

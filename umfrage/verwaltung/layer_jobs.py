@@ -9,7 +9,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from ..auftraege.runner import JobError, JobKind, JobResult, Progress
-from ..auftraege.uploads import json_result, queue_upload, read_uploaded
+from ..auftraege.uploads import json_result, queue_upload, read_uploaded, remove_upload
 from ..models import Job
 from . import geodata, services
 
@@ -73,5 +73,6 @@ KINDS = {
         _check,
         result_page=lambda job: url_for("verwaltung.preview_layer"),
         restart_page=lambda job: url_for("verwaltung.upload_layer"),
+        finished=remove_upload,
     )
 }

@@ -8,7 +8,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from ..auftraege.runner import JobError, JobKind, JobResult, Progress
-from ..auftraege.uploads import json_result, queue_upload, read_uploaded
+from ..auftraege.uploads import json_result, queue_upload, read_uploaded, remove_upload
 from ..extensions import db
 from ..models import DistrictLayer, Job
 from . import geodata
@@ -73,5 +73,6 @@ KINDS = {
             "verwaltung.map_population", layer_id=job.params["layer_id"]
         ),
         restart_page=_layer_page,
+        finished=remove_upload,
     )
 }

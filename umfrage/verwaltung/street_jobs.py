@@ -8,7 +8,13 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from ..auftraege.runner import JobError, JobKind, JobResult, Progress
-from ..auftraege.uploads import json_result, queue_upload, read_uploaded, result_data
+from ..auftraege.uploads import (
+    json_result,
+    queue_upload,
+    read_uploaded,
+    remove_upload,
+    result_data,
+)
 from ..extensions import db
 from ..models import DistrictLayer, Job
 from . import geodata, services
@@ -77,5 +83,6 @@ KINDS = {
         result_page=_layer_page,
         result_notice=_notice,
         restart_page=lambda job: _layer_page(job, "#strassen"),
+        finished=remove_upload,
     )
 }
