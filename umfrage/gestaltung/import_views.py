@@ -1,6 +1,7 @@
 """The designer's questionnaire import: upload (queues the reading job), the
 report of an XLSForm or LimeSurvey export, and its confirmation (queues the next
-reading). Registered on the designer blueprint by ``views``."""
+reading); and replacing a draft from a file (the same job). Registered on the
+designer blueprint by ``views``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auftraege.services import job_for
@@ -31,6 +33,31 @@ def import_questionnaire() -> Any:
         return redirect(url_for("auftraege.show_job", job_id=job.id))
     status = 422 if request.method == "POST" else 200
     return _import_page(form, None, status)
+
+
+@bp.route("/fragebogen/<int:questionnaire_id>/ersetzen", methods=["POST"])
+@role_required(Role.DESIGNER)
+def replace_draft(questionnaire_id: int) -> Any:
+    """Store the file that replaces the draft (all or nothing) and queue the job
+    that reads it, as for an import; its page leads back to the editor or names
+    what is wrong."""
+    row = services.questionnaire_or_404(questionnaire_id)
+    form = forms.ReplaceDraftForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        with upload.stream:  # a large upload is a temporary file: closed here
+            content = upload.read()
+        job = import_jobs.queue_replace(
+            _actor(), row, form.base.data, upload.filename or "", content
+        )
+        return redirect(url_for("auftraege.show_job", job_id=job.id))
+    return render_template(
+        "gestaltung/import_questionnaire.html",
+        form=forms.ImportForm(formdata=None),
+        problems=[],
+        message=_("Bitte wählen Sie eine Datei."),
+        row=row,
+    ), 422
 
 
 def _import_page(form: Any, message: str | None, status: int) -> Any:

@@ -47,7 +47,7 @@ from ..teilnahme.services import DistrictChoice
 from ..teilnahme.shown_answers import ShownAnswers
 from ..templating import language_name
 from ..urls import public_url
-from . import code_jobs, editing, forms, import_jobs, letter_templates, services
+from . import code_jobs, editing, forms, letter_templates, services
 from .bursts import find_burst
 from .review import review_flags
 
@@ -676,31 +676,6 @@ def delete_draft(questionnaire_id: int) -> Any:
     if gone:
         return redirect(url_for(".index"))
     return redirect(url_for(".edit_questionnaire", questionnaire_id=questionnaire_id))
-
-
-@bp.route("/fragebogen/<int:questionnaire_id>/ersetzen", methods=["POST"])
-@role_required(Role.DESIGNER)
-def replace_draft(questionnaire_id: int) -> Any:
-    """Store the file that replaces the draft (all or nothing) and queue the job
-    that reads it, as for an import; its page leads back to the editor or names
-    what is wrong."""
-    row = services.questionnaire_or_404(questionnaire_id)
-    form = forms.ReplaceDraftForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        with upload.stream:  # a large upload is a temporary file: closed here
-            content = upload.read()
-        job = import_jobs.queue_replace(
-            _actor(), row, form.base.data, upload.filename or "", content
-        )
-        return redirect(url_for("auftraege.show_job", job_id=job.id))
-    return render_template(
-        "gestaltung/import_questionnaire.html",
-        form=forms.ImportForm(formdata=None),
-        problems=[],
-        message=_("Bitte wählen Sie eine Datei."),
-        row=row,
-    ), 422
 
 
 @bp.route("/fragebogen/<int:questionnaire_id>/version/<int:number>/export.yaml")
