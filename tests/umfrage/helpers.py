@@ -95,3 +95,40 @@ def codes_file(
         return made
     job_url = made.headers["Location"]
     return client.post(f"{job_url}/datei", data={"csrf_token": token}, **extra)
+
+
+def follow_job(client: Any, resp: Any) -> Any:
+    """An upload is answered with its job's page; in the tests' immediate queue
+    the job has run meanwhile: the page leads on (302 to the preview, report or
+    draft) or shows why the job failed (200)."""
+    import re
+
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    location = resp.headers["Location"]
+    assert re.fullmatch(r"/auftraege/\d+", location), location
+    return client.get(location)
+
+
+def last_job(app: Flask, kind: str) -> tuple[str, str | None]:
+    """(status, error message) of the newest job of ``kind``."""
+    import sqlalchemy as sa
+
+    from umfrage.models import Job
+
+    with app.app_context():
+        job = db.session.execute(
+            sa.select(Job).where(Job.kind == kind).order_by(Job.id.desc()).limit(1)
+        ).scalar_one()
+        return job.status.value, job.error_message
+
+
+def finish_import(client: Any, resp: Any) -> Any:
+    """Follow a questionnaire import's job: its report (200), the new draft (302
+    to the editor) or the failed job's page (200)."""
+    import re
+
+    page = follow_job(client, resp)
+    location = page.headers.get("Location", "")
+    if re.fullmatch(r"/gestaltung/fragebogen/importieren/\d+", location):
+        return client.get(location)
+    return page

@@ -35,8 +35,14 @@ def staff_urls(app: Flask, survey_id: int) -> list[tuple[str, str]]:
 
 
 #: pages of things the demo has none of, and what the right role gets there: no
-#: letterhead image (404), no pending population upload (back to the layer page)
-WITHOUT_DATA = {"/anschreiben/briefkopf.bild": 404, "/bevoelkerung/zuordnung": 302}
+#: letterhead image (404), no pending population upload (back to the layer page),
+#: no import job with a report, no read translators' file (404)
+WITHOUT_DATA = {
+    "/anschreiben/briefkopf.bild": 404,
+    "/bevoelkerung/zuordnung": 302,
+    "/fragebogen/importieren/1": 404,
+    "/uebersetzungen/einlesen/1": 404,
+}
 
 
 @pytest.fixture

@@ -21,7 +21,15 @@ from fragebogen.demo import load_demo as load_demo_questionnaire
 from fragebogen.xlsform import to_xlsform
 from fragebogen.yaml_format import dump_yaml, from_data
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, codes_file
+from tests.umfrage.helpers import (
+    PASSWORD,
+    add_demo,
+    add_staff,
+    codes_file,
+    finish_import,
+    follow_job,
+    last_job,
+)
 from umfrage.codes import hash_code, normalise_code
 from umfrage.extensions import db
 from umfrage.gestaltung import services
@@ -551,13 +559,20 @@ def _upload(
     )
 
 
+def _import(designer: FlaskClient, filename: str, content: bytes) -> Any:
+    """Import through the job: the failed job's page, the report or the draft."""
+    url = "/gestaltung/fragebogen/importieren"
+    return finish_import(designer, _upload(designer, url, filename, content))
+
+
 def test_yaml_import_is_all_or_nothing_with_places(
     staffed: Flask, designer: FlaskClient
 ) -> None:
     url = "/gestaltung/fragebogen/importieren"
     before = _count(staffed, QuestionnaireRow)
-    broken = _upload(designer, url, "f.yaml", b"name: x\ntitle: [unclosed\n")
-    assert broken.status_code == 422
+    broken = _import(designer, "f.yaml", b"name: x\ntitle: [unclosed\n")
+    assert broken.status_code == 200  # the failed job's page
+    assert "Der Auftrag ist fehlgeschlagen" in broken.get_data(as_text=True)
     assert "Zeile" in broken.get_data(as_text=True)
 
     text = DEMO_YAML.read_text(encoding="utf-8")
@@ -565,22 +580,24 @@ def test_yaml_import_is_all_or_nothing_with_places(
         "relevant: ${kinder_anzahl} > 1", "relevant: ${kinder_anzahl} >", 1
     )
     text = text.replace("name: haushaltstyp", "name: Haushaltstyp", 1)
-    resp = _upload(designer, url, "familie.yaml", text.encode())
+    resp = _import(designer, "familie.yaml", text.encode())
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 422
+    assert resp.status_code == 200
+    assert "Die Datei wurde nicht übernommen: 2 Fehler." in body
     assert "pages[1].questions[2].relevant" in body
     assert "pages[1].questions[3].name" in body
     assert _count(staffed, QuestionnaireRow) == before
 
-    wrong = _upload(designer, url, "familie.txt", b"name: x")
-    assert wrong.status_code == 422
+    wrong = _import(designer, "familie.txt", b"name: x")
+    assert wrong.status_code == 200
     assert "YAML-Datei" in wrong.get_data(as_text=True)
     empty = designer.post(url, data={"csrf_token": _token(designer)})
     assert empty.status_code == 422
     assert _count(staffed, QuestionnaireRow) == before
 
-    ok = _upload(designer, url, "familie.yaml", DEMO_YAML.read_bytes())
+    ok = _import(designer, "familie.yaml", DEMO_YAML.read_bytes())
     assert ok.status_code == 302
+    assert re.fullmatch(r"/gestaltung/fragebogen/\d+", ok.headers["Location"])
     assert _count(staffed, QuestionnaireRow) == before + 1
     assert _audit(staffed, "import_questionnaire")
 
@@ -588,10 +605,9 @@ def test_yaml_import_is_all_or_nothing_with_places(
 def test_xlsform_import_export_round_trip_and_errors(
     staffed: Flask, designer: FlaskClient
 ) -> None:
-    url = "/gestaltung/fragebogen/importieren"
     before = _count(staffed, QuestionnaireRow)
-    resp = _upload(designer, url, "form.xlsx", b"PK\x03\x04 not really a workbook")
-    assert resp.status_code == 422
+    resp = _import(designer, "form.xlsx", b"PK\x03\x04 not really a workbook")
+    assert resp.status_code == 200
     assert "keine lesbare Excel-Datei" in resp.get_data(as_text=True)
 
     from openpyxl import Workbook
@@ -605,7 +621,7 @@ def test_xlsform_import_export_round_trip_and_errors(
     sheet.append(["end_repeat", "", ""])
     buffer = io.BytesIO()
     book.save(buffer)
-    resp = _upload(designer, url, "form.xlsx", buffer.getvalue())
+    resp = _import(designer, "form.xlsx", buffer.getvalue())
     body = resp.get_data(as_text=True)
     # a report of what cannot be taken over; nothing stored before confirming
     assert resp.status_code == 200
@@ -615,7 +631,7 @@ def test_xlsform_import_export_round_trip_and_errors(
     export = designer.get("/gestaltung/fragebogen/1/version/1/export.xlsx")
     assert export.status_code == 200
     assert export.headers["Content-Disposition"].endswith('.xlsx"')
-    resp = _upload(designer, url, "familie.xlsx", export.data)
+    resp = _import(designer, "familie.xlsx", export.data)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
     new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     demo = load_demo_questionnaire("familienbefragung")
@@ -630,35 +646,67 @@ def test_xlsform_import_export_round_trip_and_errors(
     assert formats == ["xlsform", "yaml"]
 
 
+def _replace(designer: FlaskClient, filename: str, content: bytes, base: str) -> Any:
+    """Replace draft 1 from a file and follow its job: 302 to the editor when
+    done, the failed job's page (200) when refused."""
+    url = "/gestaltung/fragebogen/1/ersetzen"
+    return follow_job(designer, _upload(designer, url, filename, content, base=base))
+
+
 def test_replacing_a_published_questionnaire_from_a_file_makes_a_new_version(
     staffed: Flask, designer: FlaskClient
 ) -> None:
     base = _base(designer, 1)
     demo = load_demo_questionnaire("familienbefragung")
-    resp = _upload(
-        designer,
-        "/gestaltung/fragebogen/1/ersetzen",
-        "neu.xlsx",
-        to_xlsform(demo),
-        base=base,
-    )
+    resp = _replace(designer, "neu.xlsx", to_xlsform(demo), base)
     assert resp.status_code == 302
+    assert resp.headers["Location"] == "/gestaltung/fragebogen/1"
+    assert last_job(staffed, "questionnaire_import") == ("done", None)
     # the same content: no new version needed
     assert _latest(staffed, 1).number == 1
+    page = designer.get("/gestaltung/fragebogen/1").get_data(as_text=True)
+    assert "Der Entwurf wurde durch die Datei ersetzt." in page
     changed = DEMO_YAML.read_text(encoding="utf-8").replace(
         "de: Familienbefragung\n", "de: Familienbefragung 2027\n", 1
     )
-    resp = _upload(
-        designer,
-        "/gestaltung/fragebogen/1/ersetzen",
-        "neu.yaml",
-        changed.encode(),
-        base=base,
-    )
+    resp = _replace(designer, "neu.yaml", changed.encode(), base)
     assert resp.status_code == 302
     latest = _latest(staffed, 1)
     assert (latest.number, latest.status) == (2, VersionStatus.DRAFT)
     assert latest.definition["title"]["de"] == "Familienbefragung 2027"
+    page = designer.get("/gestaltung/fragebogen/1").get_data(as_text=True)
+    assert "in der neuen Version 2 (Entwurf)" in page
+    assert not list((Path(staffed.instance_path) / "uploads").glob("*.upload"))
+
+
+def test_a_refused_replacement_fails_its_job_and_changes_nothing(
+    staffed: Flask, designer: FlaskClient
+) -> None:
+    base = _base(designer, 1)
+    before = _latest(staffed, 1).definition
+    broken = DEMO_YAML.read_text(encoding="utf-8").replace(
+        "relevant: ${kinder_anzahl} > 1", "relevant: ${kinder_anzahl} >", 1
+    )
+    resp = _replace(designer, "neu.yaml", broken.encode(), base)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200  # the failed job's page
+    assert "Die Datei wurde nicht übernommen: 1 Fehler." in html
+    assert "pages[1].questions[2].relevant" in html
+    assert 'href="/gestaltung/fragebogen/1#datei-titel"' in html
+    assert last_job(staffed, "questionnaire_import")[0] == "failed"
+    # a file read for a draft that changed meanwhile
+    resp = _replace(designer, "neu.yaml", DEMO_YAML.read_bytes(), "veraltet")
+    assert resp.status_code == 200
+    assert "inzwischen geändert" in resp.get_data(as_text=True)
+    assert _latest(staffed, 1).number == 1
+    assert _latest(staffed, 1).definition == before
+    assert not list((Path(staffed.instance_path) / "uploads").glob("*.upload"))
+    # no file chosen: the request answers, no job
+    empty = designer.post(
+        "/gestaltung/fragebogen/1/ersetzen",
+        data={"csrf_token": _token(designer), "base": base},
+    )
+    assert empty.status_code == 422
 
 
 # -------------------------------------------------------------------- surveys

@@ -20,7 +20,7 @@ from fragebogen.yaml_format import from_data
 from tests.conftest import csrf_token, login
 from tests.fragebogen.test_isolated import slow_workbook
 from tests.fragebogen.test_xlsform import workbook
-from tests.umfrage.helpers import PASSWORD, add_staff
+from tests.umfrage.helpers import PASSWORD, add_staff, finish_import, last_job
 from umfrage.extensions import db
 from umfrage.models import Questionnaire as QuestionnaireRow
 
@@ -65,20 +65,22 @@ def _upload(client: FlaskClient, filename: str, content: bytes) -> Any:
     boundary, body = encode_multipart(
         {"csrf_token": token, "file": FileStorage(io.BytesIO(content), filename)}
     )
-    return client.post(
+    resp = client.post(
         UPLOAD,
         data=body,
         content_type=f"multipart/form-data; boundary={boundary}",
     )
+    return finish_import(client, resp)
 
 
 def _form_data(html: str) -> dict[str, str]:
     data = {"csrf_token": csrf_token(html)}
-    match = re.search(r'name="payload" type="hidden" value="([^"]+)"', html)
-    if match is None:
-        match = re.search(r'type="hidden" name="payload" value="([^"]+)"', html)
-    assert match is not None
-    data["payload"] = match.group(1)
+    for name in ("payload", "job_id"):
+        match = re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html)
+        if match is None:
+            match = re.search(rf'type="hidden" name="{name}" value="([^"]+)"', html)
+        assert match is not None, name
+        data[name] = match.group(1)
     return data
 
 
@@ -101,14 +103,18 @@ def test_report_then_confirm_creates_the_draft(staffed: Flask) -> None:
     assert "Blatt survey, Zeile 5, Spalte type" in html
     assert "übersprungen" in html
     assert "Sprachkürzel für „Klingonisch“" in html
+    assert last_job(staffed, "questionnaire_import") == ("done", None)
     data = _form_data(html)
     # check again with the code of the unknown language: nothing stored yet
     resp = designer.post(CONFIRM, data={**data, "language_0": "tlh", "check": "1"})
+    resp = finish_import(designer, resp)
     assert resp.status_code == 200
     assert "de, tlh" in resp.get_data(as_text=True)
     assert _count(staffed) == 0
     resp = designer.post(CONFIRM, data={**data, "language_0": "tlh", "confirm": "1"})
+    resp = finish_import(designer, resp)
     assert resp.status_code == 302
+    assert re.fullmatch(r"/gestaltung/fragebogen/\d+", resp.headers["Location"])
     assert _count(staffed) == 1
     with staffed.app_context():
         row = db.session.execute(sa.select(QuestionnaireRow)).scalar_one()
@@ -148,8 +154,12 @@ def test_bad_invalid_and_hostile_uploads_change_nothing(staffed: Flask) -> None:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/sharedStrings.xml", b" " * 5_000_000)
     bomb = _upload(designer, "bombe.xlsx", buffer.getvalue())
-    assert bomb.status_code == 422
+    assert bomb.status_code == 200  # the failed job's page
+    assert "Der Auftrag ist fehlgeschlagen" in bomb.get_data(as_text=True)
     assert "komprimiert" in bomb.get_data(as_text=True)
+    status, error = last_job(staffed, "questionnaire_import")
+    assert status == "failed"
+    assert "komprimiert" in (error or "")
     assert _count(staffed) == 0
 
 
@@ -175,6 +185,7 @@ def test_limesurvey_export_in_two_steps(staffed: Flask) -> None:
     assert "Frage Formel, Feld relevance" in html
     assert _count(staffed) == 0
     resp = designer.post(CONFIRM, data={**_form_data(html), "confirm": "1"})
+    resp = finish_import(designer, resp)
     assert resp.status_code == 302
     with staffed.app_context():
         row = db.session.execute(sa.select(QuestionnaireRow)).scalar_one()
@@ -190,7 +201,8 @@ def test_upload_over_the_time_budget_is_refused_and_changes_nothing(
     staffed.config["IMPORT_MAX_SECONDS"] = 1
     designer = _client(staffed, "gestaltung")
     resp = _upload(designer, "gross.xlsx", slow_workbook())
-    assert resp.status_code == 422
+    assert resp.status_code == 200
+    assert last_job(staffed, "questionnaire_import")[0] == "failed"
     html = resp.get_data(as_text=True)
     assert "nicht in 1 Sekunden lesen" in html
     assert "Traceback" not in html

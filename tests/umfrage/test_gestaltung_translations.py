@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +18,11 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_staff
+from tests.umfrage.helpers import PASSWORD, add_staff, follow_job, last_job
 from umfrage.extensions import db
 from umfrage.gestaltung import services
 from umfrage.gestaltung.editing import set_at
-from umfrage.models import AuditLog, TranslationReview
+from umfrage.models import AuditLog, Job, TranslationReview
 from umfrage.models import Questionnaire as QuestionnaireRow
 from umfrage.services import questionnaire_of
 
@@ -49,13 +50,24 @@ def _client(app: Flask) -> FlaskClient:
 
 
 def _upload(client: FlaskClient, url: str, filename: str, content: bytes) -> Any:
+    """Upload a translators' file and follow its job: the report (200), or the
+    failed job's page (200)."""
     token = csrf_token(client.get(url).get_data(as_text=True))
     boundary, body = encode_multipart(
         {"csrf_token": token, "file": FileStorage(io.BytesIO(content), filename)}
     )
-    return client.post(
+    resp = client.post(
         url, data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
+    page = follow_job(client, resp)
+    if page.status_code == 302:
+        assert re.fullmatch(rf"{url}/\d+", page.headers["Location"])
+        return client.get(page.headers["Location"])
+    return page
+
+
+def _no_uploads(app: Flask) -> bool:
+    return not list((Path(app.instance_path) / "uploads").glob("*.upload"))
 
 
 def _confirm(client: FlaskClient, url: str, html: str) -> Any:
@@ -112,6 +124,9 @@ def test_xlsx_round_trip_changes_exactly_the_edited_texts(
     resp = _upload(client, url, "kurz.xlsx", buffer.getvalue())
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200, html
+    assert last_job(app, "translation_import") == ("done", None)
+    assert _no_uploads(app)
+    assert _definition(app, questionnaire_id) == before  # read, not yet taken over
     assert "2 Änderungen übernehmen" in html
     resp = _confirm(client, url, html)
     assert resp.status_code == 302
@@ -189,8 +204,36 @@ def test_bad_files_are_refused_and_change_nothing(
         b"</body></file></xliff>"
     )
     resp = _upload(client, url, "boese.xlf", laughs)
-    assert resp.status_code == 422
-    assert "DTD" in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200  # the failed job's page
+    assert "Der Auftrag ist fehlgeschlagen" in html
+    assert "DTD" in html
+    assert f'href="{url}"' in html
+    status, message = last_job(app, "translation_import")
+    assert status == "failed"
+    assert "DTD" in (message or "")
     resp = _upload(client, url, "notizen.txt", b"hallo")
-    assert resp.status_code == 422
+    assert resp.status_code == 200
+    assert last_job(app, "translation_import")[0] == "failed"
     assert _definition(app, questionnaire_id) == before
+    assert _no_uploads(app)
+    empty = client.post(url, data={"csrf_token": csrf_token(client.get(url).text)})
+    assert empty.status_code == 400
+
+
+def test_the_report_belongs_to_its_job_and_questionnaire(
+    app: Flask, questionnaire_id: int
+) -> None:
+    client = _client(app)
+    url = f"/gestaltung/fragebogen/{questionnaire_id}/uebersetzungen/einlesen"
+    export = client.get(
+        f"/gestaltung/fragebogen/{questionnaire_id}/version/1/uebersetzungen.xlsx"
+    )
+    assert "ändert nichts" in _upload(client, url, "kurz.xlsx", export.data).text
+    with app.app_context():
+        job_id = db.session.execute(select(Job.id)).scalar_one()
+        other = services.import_questionnaire(None, "zwei.yaml", YAML.encode()).id
+    assert client.get(f"{url}/{job_id}").status_code == 200
+    other_url = f"/gestaltung/fragebogen/{other}/uebersetzungen/einlesen/{job_id}"
+    assert client.get(other_url).status_code == 404
+    assert client.get(f"{url}/{job_id + 1}").status_code == 404

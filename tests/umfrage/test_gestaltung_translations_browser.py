@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,8 @@ def test_flagged_table_upload_report_confirm(
         "Datei (Übersetzungstabelle .xlsx, PO oder XLIFF)"
     ).set_input_files(str(upload))
     page.get_by_role("button", name="Datei prüfen").click()
+    # a job read the file; its page led on to the report
+    page.wait_for_url(re.compile(r".*/uebersetzungen/einlesen/\d+$"))
     problem = page.locator("table", has_text="fehlt: ${kinder}")
     assert "Blatt Übersetzungen, Zeile 5, Spalte G" in problem.inner_text()
     changes = page.locator("table", has_text="How many children under 18?")

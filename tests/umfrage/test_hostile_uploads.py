@@ -5,6 +5,7 @@ measured with tracemalloc), and error pages list only the first problems."""
 from __future__ import annotations
 
 import io
+import re
 import struct
 import time
 import tracemalloc
@@ -20,7 +21,13 @@ from flask.testing import FlaskClient
 from fragebogen.errors import DefinitionError
 from fragebogen.yaml_format import load_yaml
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_staff
+from tests.umfrage.helpers import (
+    PASSWORD,
+    add_staff,
+    finish_import,
+    follow_job,
+    last_job,
+)
 from umfrage.verwaltung import geodata
 from umfrage.verwaltung.geodata import GeodataError
 
@@ -215,16 +222,19 @@ def test_limits_come_from_the_config(app: Flask) -> None:
         },
         content_type="multipart/form-data",
     )
-    assert resp.status_code == 400
+    resp = follow_job(admin, resp)  # checked by a job, which fails
+    assert resp.status_code == 200
     assert "mehr als 1000 Eckpunkte" in resp.get_data(as_text=True)
+    assert last_job(app, "layer_upload")[0] == "failed"
 
     designer = app.test_client()
     assert login(designer, "gestaltung", PASSWORD).status_code == 302
     url = "/gestaltung/fragebogen/importieren"
     text = alias_bomb(2).encode()
-    resp = upload_yaml(designer, url, text)
-    assert resp.status_code == 422
+    resp = finish_import(designer, upload_yaml(designer, url, text))
+    assert resp.status_code == 200
     assert "mehr als 2 YAML-Verweise" in resp.get_data(as_text=True)
+    assert last_job(app, "questionnaire_import")[0] == "failed"
 
 
 def upload_yaml(client: FlaskClient, url: str, content: bytes) -> Any:
@@ -247,7 +257,13 @@ def test_import_error_page_lists_only_the_first_problems(app: Flask) -> None:
     )
     text = f"name: viele\ntitle: Viele Fehler\npages:\n{pages}".encode()
     resp = upload_yaml(designer, "/gestaltung/fragebogen/importieren", text)
+    resp = finish_import(designer, resp)  # the failed job's page
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 422
-    assert body.count('<span class="problem-place">') == 20
-    assert "Gezeigt sind die ersten 20 von" in body
+    assert resp.status_code == 200
+    listed = body[body.index('<ul class="problem-list">') :]
+    listed = listed[: listed.index("</ul>")]
+    # 20 problems with their place, then the note that more were found
+    assert listed.count("<li>") == 21
+    assert len(re.findall(r"<li>(?:languages|pages\[\d+\][.\w\[\]]*): ", listed)) == 20
+    assert "<li>Gezeigt sind die ersten 20 von 121 Fehlern.</li>" in listed
+    assert len(body) < 30_000

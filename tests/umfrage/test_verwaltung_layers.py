@@ -9,6 +9,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import (
+    PASSWORD,
+    add_demo,
+    add_staff,
+    follow_job,
+    last_job,
+)
 from tests.umfrage.test_geodata import (
     KONSTANZ,
     by_code,
@@ -56,7 +63,8 @@ def token(client: FlaskClient, url: str = UPLOAD) -> str:
 
 
 def upload(client: FlaskClient, data: bytes, filename: str, crs: str = "") -> Any:
-    return client.post(
+    """Upload a layer file and follow its job: 302 to the preview when done."""
+    resp = client.post(
         UPLOAD,
         data={
             "file": (io.BytesIO(data), filename),
@@ -65,6 +73,7 @@ def upload(client: FlaskClient, data: bytes, filename: str, crs: str = "") -> An
         },
         content_type="multipart/form-data",
     )
+    return follow_job(client, resp)
 
 
 def confirm(client: FlaskClient, **choices: str) -> Any:
@@ -142,6 +151,8 @@ def test_admin_uploads_konstanz_previews_and_confirms(
     resp = upload(admin, KONSTANZ.read_bytes(), "Kleinraeumige_Gliederung.geojson")
     assert resp.status_code == 302
     assert resp.headers["Location"] == PREVIEW
+    assert last_job(app, "layer_upload") == ("done", None)  # read by a job
+    assert list((Path(app.instance_path) / "uploads").iterdir()) == []
     assert counts(app)["district"] == before["district"]  # nothing saved yet
 
     preview = admin.get(PREVIEW).get_data(as_text=True)
@@ -260,7 +271,7 @@ BROKEN = {
     "self-intersection": (
         _self_intersecting,
         "kn.geojson",
-        "Objekt 3 (STT_NR 110, STT_NAME Litzelstetten):</strong> Die Umrandung "
+        "Objekt 3 (STT_NR 110, STT_NAME Litzelstetten): Die Umrandung "
         "schneidet sich selbst",
     ),
     "undeclared-utm": (
@@ -287,7 +298,7 @@ BROKEN = {
             b'"coordinates": [9.17, 47.66]}}]}'
         ),
         "punkte.geojson",
-        "Objekt 1 (id 1):</strong> Die Geometrie ist vom Typ Point",
+        "Objekt 1 (id 1): Die Geometrie ist vom Typ Point",
     ),
 }
 
@@ -299,11 +310,17 @@ def test_broken_layer_files_are_refused_without_side_effects(
     make, filename, message = BROKEN[case]
     before = counts(app)
     resp = upload(admin, make(), filename)
-    assert resp.status_code == 400
+    assert resp.status_code == 200  # the failed job's page
     page = resp.get_data(as_text=True)
-    assert "Die Datei wurde nicht übernommen" in page
+    assert "Der Auftrag ist fehlgeschlagen: Die Datei wurde nicht übernommen" in page
     assert message in page, page[page.find("error-summary") :][:1500]
+    assert 'href="/verwaltung/gebiete/neu"' in page  # another file
+    status, error = last_job(app, "layer_upload")
+    assert status == "failed"
+    assert message.replace("&#39;", "'") in (error or "")
     assert counts(app) == before
+    # the stored file is gone with the job's answer
+    assert list((Path(app.instance_path) / "uploads").iterdir()) == []
     assert "Es wartet keine hochgeladene Datei" in admin.get(PREVIEW).get_data(
         as_text=True
     )
@@ -396,8 +413,10 @@ def test_population_table_upload(app: Flask, admin: FlaskClient) -> None:
         },
         content_type="multipart/form-data",
     )
+    resp = follow_job(admin, resp)
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/bevoelkerung/zuordnung")
+    assert last_job(app, "population_upload") == ("done", None)
     mapping = f"{url}/bevoelkerung/zuordnung"
     html = admin.get(mapping).get_data(as_text=True)
     assert re.search(r'<option selected value="long">', html), "long format proposed"
@@ -425,21 +444,30 @@ def test_population_table_upload(app: Flask, admin: FlaskClient) -> None:
     assert altstadt > 10_000
 
 
+def _post_streets(admin: FlaskClient, url: str, filename: str, content: bytes) -> Any:
+    """Upload a street directory and follow its job: 302 back to the layer when
+    done, the failed job's page (200) when refused."""
+    resp = admin.post(
+        f"{url}/strassen",
+        data={
+            "streets-file": (io.BytesIO(content), filename),
+            "csrf_token": token(admin, url),
+        },
+        content_type="multipart/form-data",
+    )
+    return follow_job(admin, resp)
+
+
 def test_street_directory_upload(app: Flask, admin: FlaskClient) -> None:
     layer_id = add_konstanz_layer(app)
     url = f"/verwaltung/gebiete/{layer_id}"
     text = (
         "Straße;Gebiet\nMarktstätte;010\nSeestraße;020\nSeestraße;030\nSeestraße;030\n"
     )
-    resp = admin.post(
-        f"{url}/strassen",
-        data={
-            "streets-file": (io.BytesIO(text.encode()), "strassen.csv"),
-            "csrf_token": token(admin, url),
-        },
-        content_type="multipart/form-data",
-    )
+    resp = _post_streets(admin, url, "strassen.csv", text.encode())
     assert resp.status_code == 302
+    assert resp.headers["Location"] == url
+    assert last_job(app, "street_upload") == ("done", None)
     assert "3 Einträgen übernommen (1 doppelte" in admin.get(url).get_data(as_text=True)
     with app.app_context():
         assert services.streets_by_district(layer_id) == {
@@ -448,17 +476,19 @@ def test_street_directory_upload(app: Flask, admin: FlaskClient) -> None:
             "030": ["Seestraße"],
         }
     before = counts(app)
-    resp = admin.post(
-        f"{url}/strassen",
-        data={
-            "streets-file": (io.BytesIO(b"strasse;gebiet\nHafen;777\n"), "s.csv"),
-            "csrf_token": token(admin, url),
-        },
-        content_type="multipart/form-data",
-    )
-    assert resp.status_code == 400
-    assert "Zeile 2:</strong> Das Gebiet &#39;777&#39;" in resp.get_data(as_text=True)
+    resp = _post_streets(admin, url, "s.csv", b"strasse;gebiet\nHafen;777\n")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200  # the failed job's page
+    assert "Das Straßenverzeichnis wurde nicht übernommen." in html
+    assert "Zeile 2: Das Gebiet &#39;777&#39;" in html
+    assert f'href="{url}#strassen"' in html
+    status, message = last_job(app, "street_upload")
+    assert status == "failed"
+    assert "Zeile 2: Das Gebiet '777'" in (message or "")
     assert counts(app) == before
+    with app.app_context():
+        assert len(services.streets_by_district(layer_id)) == 3
+    assert not list((Path(app.instance_path) / "uploads").glob("*.upload"))
 
 
 # -- deleting ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_staff
+from tests.umfrage.helpers import PASSWORD, add_staff, follow_job, last_job
 from tests.umfrage.layers import add_layer
 from umfrage.extensions import db
 from umfrage.models import AuditLog, District, PopulationFigure, PopulationUpload
@@ -86,11 +86,12 @@ def admin(app: Flask, client: FlaskClient) -> FlaskClient:
 def _upload(client: FlaskClient, layer_id: int, data: bytes, name: str) -> Any:
     url = f"/verwaltung/gebiete/{layer_id}"
     token = csrf_token(client.get(url).get_data(as_text=True))
-    return client.post(
+    resp = client.post(
         f"{url}/bevoelkerung",
         data={"population-file": (io.BytesIO(data), name), "csrf_token": token},
         content_type="multipart/form-data",
     )
+    return follow_job(client, resp)  # read by a job: 302 to the mapping when done
 
 
 def _form_fields(html: str) -> dict[str, str]:
@@ -120,6 +121,8 @@ def test_berlin_wide_file_is_mapped_checked_and_imported(
     resp = _upload(admin, layer_id, BERLIN.read_bytes(), BERLIN.name)
     assert resp.status_code == 302
     mapping = f"/verwaltung/gebiete/{layer_id}/bevoelkerung/zuordnung"
+    assert resp.headers["Location"] == mapping
+    assert last_job(app, "population_upload") == ("done", None)
     html = admin.get(mapping).get_data(as_text=True)
     assert "inhabitants_age_below_6" in html
     assert 'id="sample"' in html
@@ -201,10 +204,12 @@ def test_bad_values_and_files_are_refused_naming_row_and_column(
     resp = admin.post(mapping, data={**fields, "action": "check"})
     assert resp.status_code == 400
     assert 'id="col_1_level-fehler"' in resp.get_data(as_text=True)
-    # a file that cannot be read: 400 on the layer page, error at the top
+    # a file that cannot be read: the job fails naming the row, nothing stored
     resp = _upload(admin, layer_id, b"Gebiet;Anzahl\n0110;1;2\n", "kaputt.csv")
-    assert resp.status_code == 400
+    assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert html.index('id="fehler"') < html.index('id="districts"')
-    assert "Zeile 2:</strong> 3 statt 2 Felder" in html
+    assert "Die Bevölkerungstabelle wurde nicht übernommen." in html
+    assert "Zeile 2: 3 statt 2 Felder" in html
+    assert f'href="/verwaltung/gebiete/{layer_id}#bevoelkerung"' in html
+    assert last_job(app, "population_upload")[0] == "failed"
     assert _figures(app) == 0

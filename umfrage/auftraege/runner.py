@@ -14,7 +14,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,11 +33,23 @@ Progress = Callable[[int, int], None]
 
 
 class JobError(Exception):
-    """The job cannot be done; ``message`` tells the clerk why (German)."""
+    """The job cannot be done; ``message`` tells the clerk why (German), and
+    ``problems`` (at most ``MAX_SHOWN_PROBLEMS``, each "where: what") name each
+    thing wrong in an uploaded file. Stored one a line in ``Job.error_message``."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        shown = int(current_app.config.get("MAX_SHOWN_PROBLEMS", 20))
+        lines = [message, *(" ".join(p.split()) for p in problems[:shown])]
+        if len(problems) > shown:
+            lines.append(
+                _(
+                    "Gezeigt sind die ersten %(shown)d von %(n)d Fehlern.",
+                    shown=shown,
+                    n=len(problems),
+                )
+            )
+        self.message = "\n".join(lines)
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -59,14 +71,33 @@ class JobKind:
     receipt_label: Any = None
     # Called with (actor id, job) at each download, e.g. for the audit log.
     on_download: Callable[[int | None, Job], None] | None = None
+    # A page shows the result (an upload's preview or report) instead of a
+    # download: the finished job's page leads to ``result_page(job)``.
+    result_page: Callable[[Job], str] | None = None
+    # Said once, when the finished job's page first leads to its result page.
+    result_notice: Callable[[Job], str | None] | None = None
+    # Where to start again with another file; shown instead of retrying.
+    restart_page: Callable[[Job], str] | None = None
+    # Called once the job is done or has failed for good (not when it is queued
+    # again after a server error), e.g. to delete the uploaded file it read.
+    finished: Callable[[Job], None] | None = None
 
 
 def kinds() -> dict[str, JobKind]:
     """Every job function by its ``Job.kind``."""
     from ..berichte import report_jobs
-    from ..gestaltung import code_jobs
+    from ..gestaltung import code_jobs, import_jobs, translation_jobs
+    from ..verwaltung import layer_jobs, population_jobs, street_jobs
 
-    return {**code_jobs.KINDS, **report_jobs.KINDS}
+    return {
+        **code_jobs.KINDS,
+        **report_jobs.KINDS,
+        **import_jobs.KINDS,
+        **translation_jobs.KINDS,
+        **layer_jobs.KINDS,
+        **population_jobs.KINDS,
+        **street_jobs.KINDS,
+    }
 
 
 def results_dir() -> Path:
@@ -102,12 +133,13 @@ def execute(job_id: int) -> None:
     if job is None:  # deleted with its survey meanwhile
         return
     limit = int(current_app.config["JOB_MAX_ATTEMPTS"])
-    if job.attempts > limit:
-        _fail(job, _("Der Auftrag wurde %(count)d-mal abgebrochen.", count=limit))
-        return
     kind = kinds().get(job.kind)
     if kind is None:
         _fail(job, _("Diese Art von Auftrag gibt es nicht mehr."))
+        return
+    if job.attempts > limit:
+        _fail(job, _("Der Auftrag wurde %(count)d-mal abgebrochen.", count=limit))
+        _finished(kind, job)
         return
     heartbeat = _Heartbeat(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
     heartbeat.start()
@@ -116,6 +148,7 @@ def execute(job_id: int) -> None:
     except JobError as error:
         db.session.rollback()
         _fail(job, error.message)
+        _finished(kind, job)
     except Exception:
         log.exception("job %s (%s) failed", job_id, job.kind)
         db.session.rollback()
@@ -131,10 +164,19 @@ def execute(job_id: int) -> None:
                 "Verwaltung."
             ),
         )
+        _finished(kind, job)
     else:
+        # a server error in storing leaves the job running until its lease
+        # passes; then it is queued again (recover_stalled), its file still there
         _store(job, result)
+        _finished(kind, job)
     finally:
         heartbeat.stop()
+
+
+def _finished(kind: JobKind, job: Job) -> None:
+    if kind.finished is not None:
+        kind.finished(job)
 
 
 def _fail(job: Job, message: str) -> None:

@@ -127,6 +127,15 @@ def open_result(actor_id: int | None, job: Job) -> Path | None:
     return path
 
 
+def note_shown(job: Job) -> bool:
+    """Note that the result page of a job was shown; True the first time."""
+    if job.downloaded_at is not None:
+        return False
+    job.downloaded_at = utc_now()
+    db.session.commit()
+    return True
+
+
 def status_data(job: Job) -> dict[str, Any]:
     """What the progress script polls."""
     return {

@@ -48,11 +48,19 @@ def list_jobs() -> Any:
 def show_job(job_id: int) -> Any:
     job = services.job_for(current_user, job_id)
     kind = kinds().get(job.kind)
+    if job.status == JobStatus.DONE and kind and kind.result_page:
+        # an upload's preview or report: the page advances to it when done
+        if services.note_shown(job) and kind.result_notice:
+            notice = kind.result_notice(job)
+            if notice:
+                flash(notice)
+        return redirect(kind.result_page(job))
     return render_template(
         "auftraege/show_job.html",
         job=job,
         form=FlaskForm(),
         receipt_label=kind.receipt_label if kind else None,
+        restart_page=kind.restart_page(job) if kind and kind.restart_page else None,
         finished=job.status not in (JobStatus.QUEUED, JobStatus.RUNNING),
     )
 

@@ -260,6 +260,8 @@ def _lss_row(notice: Problem) -> dict[str, Any]:
 
 class _ConfirmForm(FlaskForm):
     payload = HiddenField(validators=[DataRequired()])
+    # the job whose report this form belongs to (to show it again on bad input)
+    job_id = HiddenField()
     default_language = StringField(
         _l("Sprache der Spalten ohne Sprachangabe (Kürzel, zum Beispiel de)"),
         validators=[

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 
 from fragebogen.translation import Location
 
+from ..auftraege.services import job_for
 from ..auth import role_required
 from ..models import Role
 from ..templating import language_name
-from . import forms, services, translations
+from . import forms, services, translation_jobs, translations
 from .views import _actor, _attachment, _changed, bp
 
 
@@ -70,12 +72,16 @@ def _page(
     report: translations.TranslationImport | None = None,
     message: str | None = None,
     status: int = 200,
+    base: str | None = None,
 ) -> Any:
     confirm_form = None
     if report is not None:
         confirm_form = forms.TranslationConfirmForm(
             formdata=None,
-            data={"base": report.version.fingerprint, "payload": report.payload},
+            data={
+                "base": base or report.version.fingerprint,
+                "payload": report.payload,
+            },
         )
     version = services.latest_version(row)
     return render_template(
@@ -101,6 +107,8 @@ def _page(
 )
 @role_required(Role.DESIGNER)
 def import_translations(questionnaire_id: int) -> Any:
+    """Store the file and queue the job that reads and compares it; its page
+    leads to the report (or names what is wrong)."""
     row = services.questionnaire_or_404(questionnaire_id)
     form = forms.TranslationUploadForm()
     if request.method == "GET":
@@ -111,13 +119,24 @@ def import_translations(questionnaire_id: int) -> Any:
         )
         return _page(row, form, message=message, status=400)
     upload = form.file.data
-    try:
-        report = translations.read_translations(
-            row, upload.filename or "", upload.read()
-        )
-    except services.DesignError as error:
-        return _page(row, form, message=error.message, status=422)
-    return _page(row, forms.TranslationUploadForm(formdata=None), report)
+    with upload.stream:  # a large upload is a temporary file: closed here
+        content = upload.read()
+    job = translation_jobs.queue_translation_import(
+        _actor(), row, upload.filename or "", content
+    )
+    return redirect(url_for("auftraege.show_job", job_id=job.id))
+
+
+@bp.route("/fragebogen/<int:questionnaire_id>/uebersetzungen/einlesen/<int:job_id>")
+@role_required(Role.DESIGNER)
+def translation_report(questionnaire_id: int, job_id: int) -> Any:
+    """The report of a read translators' file, with the confirm button."""
+    row = services.questionnaire_or_404(questionnaire_id)
+    found = translation_jobs.report_of(job_for(current_user, job_id), row)
+    if found is None:
+        abort(404)
+    report, base = found
+    return _page(row, forms.TranslationUploadForm(formdata=None), report, base=base)
 
 
 @bp.route(

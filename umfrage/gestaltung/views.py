@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask import Response as HttpResponse
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -48,7 +47,7 @@ from ..teilnahme.services import DistrictChoice
 from ..teilnahme.shown_answers import ShownAnswers
 from ..templating import language_name
 from ..urls import public_url
-from . import code_jobs, editing, forms, imports, letter_templates, services
+from . import code_jobs, editing, forms, letter_templates, services
 from .bursts import find_burst
 from .review import review_flags
 
@@ -111,44 +110,6 @@ def new_questionnaire() -> Any:
         status = 422
     return render_template(
         "gestaltung/new_questionnaire.html", form=form, import_form=forms.ImportForm()
-    ), status
-
-
-@bp.route("/fragebogen/importieren", methods=["GET", "POST"])
-@role_required(Role.DESIGNER)
-def import_questionnaire() -> Any:
-    form = forms.ImportForm()
-    problems: list[Any] = []
-    message = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        filename = upload.filename or ""
-        with upload.stream:  # a large upload is a temporary file: closed here
-            content = upload.read()
-        try:
-            if filename.lower().endswith(imports.XLSFORM_SUFFIXES):
-                report = imports.read_upload(filename, content)
-                if report.result.notices:
-                    return _import_report(report)
-                row = imports.create_questionnaire(_actor(), report)
-            else:
-                row = services.import_questionnaire(_actor(), filename, content)
-        except DefinitionError as error:
-            problems = error.problems
-            message = _(
-                "Die Datei wurde nicht übernommen: %(n)d Fehler.", n=len(problems)
-            )
-        except services.DesignError as error:
-            message = error.message
-        else:
-            flash(_("Der Fragebogen wurde importiert (Version 1, Entwurf)."))
-            return redirect(url_for(".edit_questionnaire", questionnaire_id=row.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "gestaltung/import_questionnaire.html",
-        form=form,
-        problems=problems,
-        message=message,
     ), status
 
 
@@ -717,112 +678,6 @@ def delete_draft(questionnaire_id: int) -> Any:
     return redirect(url_for(".edit_questionnaire", questionnaire_id=questionnaire_id))
 
 
-def _import_report(
-    report: imports.ImportReport,
-    form: Any = None,
-    unknown: list[str] | None = None,
-    status: int = 200,
-) -> Any:
-    unknown = list(report.result.unknown_languages if unknown is None else unknown)
-    if form is None:
-        form = imports.build_confirm_form(
-            unknown, formdata=None, data={"payload": report.payload}
-        )
-    result = report.result
-    questionnaire = result.questionnaire
-    return render_template(
-        "gestaltung/import_report.html",
-        report=report,
-        form=form,
-        unknown_fields=[form[f"language_{i}"] for i in range(len(unknown))],
-        notices=imports.notice_rows(
-            result.notices, str(get_locale() or "de").startswith("de")
-        ),
-        page_count=len(questionnaire.pages),
-        question_count=sum(1 for _ in questionnaire.questions()),
-        languages=", ".join(questionnaire.languages),
-    ), status
-
-
-@bp.route("/fragebogen/importieren/bestaetigen", methods=["POST"])
-@role_required(Role.DESIGNER)
-def confirm_import() -> Any:
-    """Second step of an XLSForm import: check again with languages, or take over."""
-    try:
-        filename, content, unknown = imports.unpack(request.form.get("payload", ""))
-    except services.DesignError as error:
-        return render_template(
-            "gestaltung/import_questionnaire.html",
-            form=forms.ImportForm(formdata=None),
-            problems=[],
-            message=error.message,
-        ), 400
-    form = imports.build_confirm_form(unknown)
-    valid = form.validate_on_submit()
-    languages = imports.language_answers(form, unknown) if valid else {}
-    default = (form.default_language.data or "").strip() or None if valid else None
-    try:
-        report = imports.read_upload(filename, content, languages, default, unknown)
-    except DefinitionError as error:
-        return render_template(
-            "gestaltung/import_questionnaire.html",
-            form=forms.ImportForm(formdata=None),
-            problems=error.problems,
-            message=_(
-                "Die Datei wurde nicht übernommen: %(n)d Fehler.", n=len(error.problems)
-            ),
-        ), 422
-    except services.DesignError as error:
-        return render_template(
-            "gestaltung/import_questionnaire.html",
-            form=forms.ImportForm(formdata=None),
-            problems=[],
-            message=error.message,
-        ), 422
-    if not valid:
-        return _import_report(report, form, unknown, 422)
-    if not form.confirm.data:
-        return _import_report(report, form, unknown)
-    row = imports.create_questionnaire(_actor(), report)
-    flash(_("Der Fragebogen wurde importiert (Version 1, Entwurf)."))
-    return redirect(url_for(".edit_questionnaire", questionnaire_id=row.id))
-
-
-@bp.route("/fragebogen/<int:questionnaire_id>/ersetzen", methods=["POST"])
-@role_required(Role.DESIGNER)
-def replace_draft(questionnaire_id: int) -> Any:
-    """Replace the draft by an uploaded YAML or XLSForm file (all or nothing)."""
-    row = services.questionnaire_or_404(questionnaire_id)
-    form = forms.ReplaceDraftForm()
-    problems: list[Any] = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            result = services.replace_draft_from_file(
-                _actor(), row, form.base.data, upload.filename or "", upload.read()
-            )
-        except DefinitionError as error:
-            problems = error.problems
-            message = _(
-                "Die Datei wurde nicht übernommen: %(n)d Fehler.", n=len(problems)
-            )
-        except services.DesignError as error:
-            return _stale_or_invalid(row, error)
-        else:
-            _changed(result)
-            flash(_("Der Entwurf wurde durch die Datei ersetzt."))
-            return redirect(url_for(".edit_questionnaire", questionnaire_id=row.id))
-    else:
-        message = _("Bitte wählen Sie eine Datei.")
-    return render_template(
-        "gestaltung/import_questionnaire.html",
-        form=forms.ImportForm(formdata=None),
-        problems=problems,
-        message=message,
-        row=row,
-    ), 422
-
-
 @bp.route("/fragebogen/<int:questionnaire_id>/version/<int:number>/export.yaml")
 @role_required(Role.DESIGNER)
 def export_yaml(questionnaire_id: int, number: int) -> Any:
@@ -1227,4 +1082,4 @@ def _render_monitor(survey: Survey, error: str | None = None, status: int = 200)
 
 
 # the letter page's routes live in their own module, on this blueprint
-from . import letter_views  # noqa: E402, F401
+from . import import_views, letter_views  # noqa: E402, F401

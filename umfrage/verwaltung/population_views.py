@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..auth import role_required
 from ..models import Role
-from . import forms, geodata
+from . import forms, geodata, population_jobs, services
 from . import population_import as imports
 from .population import Report
 from .views import BAD_REQUEST, _layer_page, bp
@@ -33,20 +33,13 @@ def upload_population(layer_id: int) -> Any:
             status=BAD_REQUEST,
         )
     upload = form.file.data
-    try:
-        imports.stage_population_upload(
-            current_user.id, layer_id, upload.filename or "", upload.read()
-        )
-    except geodata.GeodataError as error:
-        form.file.errors = [_("Die Datei wurde nicht übernommen, siehe oben.")]
-        return _layer_page(
-            layer_id,
-            population_form=form,
-            problems=error.problems,
-            problems_for="population",
-            status=BAD_REQUEST,
-        )
-    return redirect(url_for(".map_population", layer_id=layer_id))
+    job = population_jobs.queue_population_upload(
+        current_user.id,
+        services.layer_or_404(layer_id),
+        upload.filename or "",
+        upload.read(),
+    )
+    return redirect(url_for("auftraege.show_job", job_id=job.id))
 
 
 def _mapping_page(

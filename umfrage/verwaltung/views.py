@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -26,7 +25,7 @@ from ..audit import action_name
 from ..auth import role_required
 from ..models import Role
 from . import audit_log as audit
-from . import forms, geodata, services
+from . import forms, geodata, layer_jobs, services, street_jobs
 
 bp = Blueprint("verwaltung", __name__, url_prefix="/verwaltung")
 
@@ -183,40 +182,24 @@ def list_layers() -> Any:
     )
 
 
-def _layer_limits() -> geodata.LayerLimits:
-    config = current_app.config
-    return geodata.LayerLimits(
-        unzipped_bytes=int(config["LAYER_MAX_UNZIPPED_BYTES"]),
-        geojson_bytes=int(config["LAYER_MAX_GEOJSON_BYTES"]),
-        features=int(config["LAYER_MAX_FEATURES"]),
-        vertices=int(config["LAYER_MAX_VERTICES"]),
-        feature_vertices=int(config["LAYER_MAX_FEATURE_VERTICES"]),
-    )
-
-
 @bp.route("/gebiete/neu", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def upload_layer() -> Any:
+    """Store the file and queue the job that checks it; its page leads to the
+    preview (or names what is wrong)."""
     form = forms.LayerUploadForm()
-    problems: tuple[geodata.Problem, ...] = ()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            services.stage_layer_upload(
-                current_user.id,
-                upload.filename or "upload",
-                upload.read(),
-                form.crs.data or None,
-                bounds=current_app.config["DISTRICT_BOUNDS"],
-                limits=_layer_limits(),
-            )
-        except geodata.GeodataError as error:
-            problems = error.problems
-        else:
-            return redirect(url_for(".preview_layer"))
+        job = layer_jobs.queue_layer_upload(
+            current_user.id,
+            upload.filename or "upload",
+            upload.read(),
+            form.crs.data or None,
+        )
+        return redirect(url_for("auftraege.show_job", job_id=job.id))
     status = BAD_REQUEST if request.method == "POST" else 200
     return (
-        render_template("verwaltung/upload_layer.html", form=form, problems=problems),
+        render_template("verwaltung/upload_layer.html", form=form, problems=()),
         status,
     )
 
@@ -337,30 +320,19 @@ def _layer_page(
 @bp.route("/gebiete/<int:layer_id>/strassen", methods=["POST"])
 @role_required(Role.ADMIN)
 def upload_streets(layer_id: int) -> Any:
+    """Store the file and queue the job that reads it; its page leads back to
+    the layer (or names what is wrong)."""
+    layer = services.layer_or_404(layer_id)
     form = forms.TableUploadForm(prefix="streets")
     if not form.validate_on_submit():
         return _layer_page(layer_id, street_form=form, status=BAD_REQUEST)
     upload = form.file.data
-    try:
-        result = services.import_streets(
-            current_user.id, layer_id, upload.filename or "", upload.read()
-        )
-    except geodata.GeodataError as error:
-        return _layer_page(
-            layer_id,
-            problems=error.problems,
-            problems_for="streets",
-            status=BAD_REQUEST,
-        )
-    flash(
-        _(
-            "Straßenverzeichnis mit %(rows)d Einträgen übernommen "
-            "(%(duplicates)d doppelte Zeilen zusammengefasst).",
-            rows=result.rows,
-            duplicates=result.duplicates,
-        )
+    with upload.stream:  # a large upload is a temporary file: closed here
+        content = upload.read()
+    job = street_jobs.queue_street_upload(
+        current_user.id, layer, upload.filename or "", content
     )
-    return redirect(url_for(".show_layer", layer_id=layer_id))
+    return redirect(url_for("auftraege.show_job", job_id=job.id))
 
 
 @bp.route("/gebiete/<int:layer_id>/loeschen", methods=["POST"])
