@@ -94,6 +94,10 @@ class DefaultConfig:
     # codes: until receipt is confirmed or INVITATION_DOWNLOAD_HOURS have passed).
     JOB_RESULT_DAYS = 7
     JOB_KEEP_HOURS_AFTER_DOWNLOAD = 24
+    # Surveys with more complete responses than this make every report and export
+    # as a job (a progress bar, then the file); smaller ones also offer them as
+    # direct downloads, which take a few seconds at most.
+    DIRECT_DOWNLOAD_MAX_RESPONSES = 5000
     # Where respondents reach the app, e.g. "https://umfrage.stadt.de": letters, QR
     # codes and resume links are built from it, never from the request's Host
     # header. Set it before printing letters.

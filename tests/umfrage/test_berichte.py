@@ -503,6 +503,60 @@ def test_other_exports(analyst: FlaskClient) -> None:
     assert analyst.post("/berichte/1/auftrag", data=bad).status_code == 400
 
 
+def test_large_survey_offers_every_report_and_export_as_a_job(
+    app: Flask, analyst: FlaskClient
+) -> None:
+    """Above DIRECT_DOWNLOAD_MAX_RESPONSES nothing is made inside a request: the
+    survey page offers each file as a job, and a direct address sends the analyst
+    back there with a message (issue 13)."""
+    small = analyst.get("/berichte/1/").get_data(as_text=True)
+    assert 'href="/berichte/1/bericht.pdf"' in small
+    assert 'id="as-jobs"' not in small
+    app.config["DIRECT_DOWNLOAD_MAX_RESPONSES"] = 100  # the demo here has 160
+    page = analyst.get("/berichte/1/").get_data(as_text=True)
+    assert 'id="as-jobs"' in page
+    for direct in ("bericht.pdf", "profile.pdf", "export?format=", "ergebnistabelle?"):
+        assert f'href="/berichte/1/{direct}' not in page, direct
+    offered = set(
+        re.findall(
+            r'name="output" value="([a-z]+)"><input type="hidden" name="format" '
+            r'value="([a-z-]+)"',
+            page,
+        )
+    )
+    assert {("bericht", "pdf"), ("profile", "pdf"), ("ergebnistabelle", "xlsx")} <= (
+        offered
+    )
+    assert {f for o, f in offered if o == "export"} == {
+        "csv", "csv-excel", "xlsx", "sav", "dta", "codebook"
+    }  # fmt: skip
+    for url in (
+        "/berichte/1/bericht.pdf",
+        "/berichte/1/profile.pdf",
+        "/berichte/1/export?format=xlsx",
+        "/berichte/1/ergebnistabelle?format=csv",
+    ):
+        resp = analyst.get(url)
+        assert resp.status_code == 302, url
+        assert resp.headers["Location"].endswith("/berichte/1/#dateien"), url
+    shown = analyst.get("/berichte/1/").get_data(as_text=True)
+    assert "mehr als 100 vollständige Antworten" in shown
+    # the offered job makes the city report
+    token = csrf_token(shown)
+    queued = analyst.post(
+        "/berichte/1/auftrag",
+        data={"csrf_token": token, "output": "bericht", "format": "pdf"},
+    )
+    assert queued.status_code == 302
+    job_page = analyst.get(queued.headers["Location"]).get_data(as_text=True)
+    assert 'href="/berichte/1/#dateien"' in job_page  # back to the survey's files
+    got = analyst.post(
+        queued.headers["Location"] + "/datei", data={"csrf_token": token}
+    )
+    assert got.status_code == 200
+    assert got.data.startswith(b"%PDF")
+
+
 class _Runner:
     """The ``umfrage`` console group on the test app."""
 

@@ -59,6 +59,18 @@ def survey_overviews() -> list[SurveyOverview]:
     ]
 
 
+def complete_count(survey: Survey) -> int:
+    """The survey's complete responses (one count query)."""
+    return int(
+        db.session.execute(
+            select(func.count(Response.id)).where(
+                Response.survey_id == survey.id,
+                Response.status == ResponseStatus.COMPLETE,
+            )
+        ).scalar_one()
+    )
+
+
 def survey_or_404(survey_id: int) -> Survey:
     return db.get_or_404(Survey, survey_id)
 

@@ -10,18 +10,20 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..auth import role_required
-from ..models import Role
+from ..models import Role, Survey
 from ..services import questionnaire_of
 from ..templating import findings_formats
 from . import (
@@ -87,9 +89,31 @@ def _survey_page(
             district_rows=services.district_rows(survey, state.data),
             term=report_settings.area_term(survey),
             indicator_form=form,
+            as_jobs=_outputs_as_jobs(len(state.data.frame)),
         ),
         status,
     )
+
+
+def _outputs_as_jobs(complete: int) -> bool:
+    """Whether a survey is too large for reports and exports made in a request."""
+    return complete > int(current_app.config["DIRECT_DOWNLOAD_MAX_RESPONSES"])
+
+
+def _too_large_for_a_request(survey: Survey) -> Response | None:
+    """For a large survey, a direct download goes back to the survey page, where
+    each report and export is offered as a job; None for a small one."""
+    if not _outputs_as_jobs(services.complete_count(survey)):
+        return None
+    flash(
+        _(
+            "Diese Befragung hat mehr als %(limit)s vollständige Antworten: Berichte "
+            "und Exporte entstehen als Auftrag im Hintergrund. Wählen Sie die Datei "
+            "unten noch einmal.",
+            limit=format_decimal(current_app.config["DIRECT_DOWNLOAD_MAX_RESPONSES"]),
+        )
+    )
+    return redirect(url_for(".show_survey", survey_id=survey.id, _anchor="dateien"))
 
 
 @bp.route("/<int:survey_id>/kernindikatoren", methods=["POST"])
@@ -404,6 +428,8 @@ def _slug(text: str) -> str:
 @role_required(Role.ANALYST)
 def city_report(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
+    if (large := _too_large_for_a_request(survey)) is not None:
+        return large
     return _download(
         outputs.city_report_pdf(survey),
         f"{_slug(survey.slug)}-bericht.pdf",
@@ -415,6 +441,8 @@ def city_report(survey_id: int) -> Any:
 @role_required(Role.ANALYST)
 def district_profiles(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
+    if (large := _too_large_for_a_request(survey)) is not None:
+        return large
     return _download(
         outputs.district_profiles_pdf(survey),
         f"{_slug(survey.slug)}-profile.pdf",
@@ -438,6 +466,8 @@ def district_profile(survey_id: int, district_id: int) -> Any:
 @role_required(Role.ANALYST)
 def export_responses(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
+    if (large := _too_large_for_a_request(survey)) is not None:
+        return large
     kind = request.args.get("format", "csv")
     if kind not in outputs.EXPORT_FORMATS:
         abort(404)
@@ -456,6 +486,8 @@ def export_responses(survey_id: int) -> Any:
 @role_required(Role.ANALYST)
 def export_findings(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
+    if (large := _too_large_for_a_request(survey)) is not None:
+        return large
     kind = request.args.get("format", "csv")
     if kind not in outputs.FINDINGS_FORMATS:
         abort(404)
