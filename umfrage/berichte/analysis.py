@@ -22,9 +22,7 @@ import pandas as pd
 from auswertung import (
     AnalysisError,
     Design,
-    compare_with_total,
-    estimate_mean,
-    estimate_share,
+    estimate_and_compare,
     poststratify,
     rake,
     read_margins,
@@ -1219,29 +1217,52 @@ def indicator_table(
         "alpha": alpha,
         "min_n": min_n,
     }
-    if definition.statistic == "mean":
-        estimate = estimate_mean(
-            design, definition.column, include_total=True, **common
-        )
-        comparison = compare_with_total(design, definition.column, **common)
-    else:
-        estimate = estimate_share(
-            design,
-            definition.column,
-            list(definition.codes),
-            include_total=True,
-            **common,
-        )
-        comparison = compare_with_total(
-            design, definition.column, codes=list(definition.codes), **common
-        )
-    frame = estimate.to_frame()
-    compared = comparison.to_frame().set_index("district")
+    estimate, comparison = estimate_and_compare(
+        design,
+        definition.column,
+        codes=list(definition.codes) if definition.statistic == "share" else None,
+        **common,
+    )
     names = dict(districts)
     weight_totals, positives = district_counts(design, definition)
-    # plain dicts once instead of a pandas row lookup per cell (same values)
-    records = frame.to_dict("records")
-    others = compared.to_dict("index") if compared.index.is_unique else None
+    # plain lists once instead of a pandas row lookup per cell (same values)
+    records = [
+        {
+            "n": n,
+            "suppressed": suppressed,
+            "estimate": value,
+            "se": se,
+            "ci_lower": lower,
+            "ci_upper": upper,
+        }
+        for n, suppressed, value, se, lower, upper in zip(
+            estimate.n.tolist(),
+            estimate.suppressed.tolist(),
+            estimate.estimate.tolist(),
+            estimate.se.tolist(),
+            estimate.ci_lower.tolist(),
+            estimate.ci_upper.tolist(),
+            strict=True,
+        )
+    ]
+    others = {
+        str(code): {
+            "difference": difference,
+            "p_flag": p_flag,
+            "p_flag_adjusted": p_adjusted,
+            "flag": flag,
+            "reason": reason,
+        }
+        for code, difference, p_flag, p_adjusted, flag, reason in zip(
+            comparison.district,
+            comparison.difference.tolist(),
+            comparison.p_flag.tolist(),
+            comparison.p_flag_adjusted.tolist(),
+            comparison.flag.tolist(),
+            comparison.reason,
+            strict=True,
+        )
+    }
 
     def row(position: int, code: str | None) -> ResultRow:
         record = records[position]
@@ -1250,12 +1271,12 @@ def indicator_table(
         reason = ""
         if suppressed:
             reason = "keine Antworten" if n == 0 else f"weniger als {min_n} Antworten"
-        elif rules is not None and code is not None and code in compared.index:
+        elif rules is not None and code is not None and code in others:
             why = dominance_reason(
                 definition.statistic,
                 n,
                 positives.get(code, 0),
-                str((others or compared.loc)[code]["reason"]),
+                str(others[code]["reason"]),
                 rules,
             )
             if why:
@@ -1275,8 +1296,8 @@ def indicator_table(
         p_adjusted = math.nan
         verdict: str | None = None
         note = ""
-        if code is not None and not suppressed and code in compared.index:
-            other = (others or compared.loc)[code]
+        if code is not None and not suppressed and code in others:
+            other = others[code]
             difference = float(other["difference"])
             # the test the flag rests on (stricter than the plain t test)
             p_value = float(other["p_flag"])
@@ -1332,7 +1353,7 @@ def indicator_table(
     city = row(0, None)
     rows = tuple(
         row(position, str(code))
-        for position, code in enumerate(frame["district"].tolist())
+        for position, code in enumerate(estimate.district)
         if position > 0
     )
     return IndicatorTable(
