@@ -138,13 +138,16 @@ def response_frame(survey: Survey) -> SurveyData:
         "district_name": [names.get(code) if code else None for code in codes],
         "language": [language for _, language, _ in rows],
     }
-    sources: dict[str, list[Any]] = {}
+    sources: dict[tuple[str, bool], list[Any]] = {}
     typed: dict[str, Any] = {}
     for variable in variables:
-        values = sources.get(variable.source)
+        key = (variable.source, variable.option_code is not None)
+        values = sources.get(key)
         if values is None:
             values = [answers.get(variable.source) for answers in all_answers]
-            sources[variable.source] = values
+            if variable.option_code is not None:
+                values = _chosen_sets(values)
+            sources[key] = values
         column = _column(values, variable)
         if variable.kind == "numeric":
             # every value is a float or NaN already (``_convert``)
@@ -174,6 +177,8 @@ def _column(values: list[Any], variable: Variable) -> list[Any]:
         return [
             nan
             if value is None
+            else (1.0 if code in value else 0.0)
+            if type(value) is frozenset
             else (1.0 if value == code else 0.0)
             if type(value) is int
             else _convert(value, variable)
@@ -192,6 +197,18 @@ def _column(values: list[Any], variable: Variable) -> list[Any]:
         ]
     return [
         value if value is None or type(value) is str else str(value) for value in values
+    ]
+
+
+def _chosen_sets(values: list[Any]) -> list[Any]:
+    """Multiple-choice answers that are lists of whole numbers as sets, decoded
+    once for all options of the question (``code in`` them is ``_convert``'s
+    answer); anything else unchanged."""
+    return [
+        frozenset(value)
+        if type(value) is list and all(type(c) is int for c in value)
+        else value
+        for value in values
     ]
 
 
