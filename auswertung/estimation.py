@@ -358,13 +358,20 @@ def _scores_with_difference(
         centred, factor = design.centred_units(scores)
         domain_part = centred[:, :width]
         total_part = centred[:, -1]
-        variances[start:stop] = design.sum_of_squares(domain_part, factor)
-        if stop == n_domains:
-            variances[-1] = design.sum_of_squares(centred[:, -1:], factor)[0]
-        contrast = (
-            domain_part * factors[start:stop] - (total_factor * total_part)[:, None]
+        own = design.sum_of_squares(domain_part, factor)
+        total_variance = float(design.sum_of_squares(centred[:, -1:], factor)[0])
+        # Var(a z_d - b z) = a² Var(z_d) - 2ab Cov(z_d, z) + b² Var(z), the
+        # covariance from the same centred totals (no n x k difference matrix)
+        cross = domain_part.T @ (factor * total_part)
+        a = factors[start:stop]
+        variances[start:stop] = own
+        variances[-1] = total_variance
+        differences[start:stop] = np.maximum(
+            a * a * own
+            - 2.0 * a * total_factor * cross
+            + total_factor * total_factor * total_variance,
+            0.0,  # rounding must not make a variance negative
         )
-        differences[start:stop] = design.sum_of_squares(contrast, factor)
         start = stop if stop > start else start + 1
     return variances, differences
 

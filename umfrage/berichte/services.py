@@ -200,13 +200,16 @@ def _column(values: list[Any], variable: Variable) -> list[Any]:
     ]
 
 
+_WHOLE_NUMBER = {int}
+
+
 def _chosen_sets(values: list[Any]) -> list[Any]:
     """Multiple-choice answers that are lists of whole numbers as sets, decoded
     once for all options of the question (``code in`` them is ``_convert``'s
     answer); anything else unchanged."""
     return [
         frozenset(value)
-        if type(value) is list and all(type(c) is int for c in value)
+        if type(value) is list and set(map(type, value)) <= _WHOLE_NUMBER
         else value
         for value in values
     ]
