@@ -138,16 +138,13 @@ def response_frame(survey: Survey) -> SurveyData:
         "district_name": [names.get(code) if code else None for code in codes],
         "language": [language for _, language, _ in rows],
     }
-    sources: dict[tuple[str, bool], list[Any]] = {}
+    sources: dict[str, list[Any]] = {}
     typed: dict[str, Any] = {}
     for variable in variables:
-        key = (variable.source, variable.option_code is not None)
-        values = sources.get(key)
+        values = sources.get(variable.source)
         if values is None:
             values = [answers.get(variable.source) for answers in all_answers]
-            if variable.option_code is not None:
-                values = _chosen_sets(values)
-            sources[key] = values
+            sources[variable.source] = values
         column = _column(values, variable)
         if variable.kind == "numeric":
             # every value is a float or NaN already (``_convert``)
@@ -177,8 +174,6 @@ def _column(values: list[Any], variable: Variable) -> list[Any]:
         return [
             nan
             if value is None
-            else (1.0 if code in value else 0.0)
-            if type(value) is frozenset
             else (1.0 if value == code else 0.0)
             if type(value) is int
             else _convert(value, variable)
@@ -197,21 +192,6 @@ def _column(values: list[Any], variable: Variable) -> list[Any]:
         ]
     return [
         value if value is None or type(value) is str else str(value) for value in values
-    ]
-
-
-_WHOLE_NUMBER = {int}
-
-
-def _chosen_sets(values: list[Any]) -> list[Any]:
-    """Multiple-choice answers that are lists of whole numbers as sets, decoded
-    once for all options of the question (``code in`` them is ``_convert``'s
-    answer); anything else unchanged."""
-    return [
-        frozenset(value)
-        if type(value) is list and set(map(type, value)) <= _WHOLE_NUMBER
-        else value
-        for value in values
     ]
 
 
