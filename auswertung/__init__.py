@@ -11,7 +11,7 @@ Numbers equal R's ``survey`` package (Lumley 2010); see ``docs/methods.md``.
 """
 
 from auswertung.association import ChisqTest, rao_scott_test
-from auswertung.comparison import Comparison, compare_with_total
+from auswertung.comparison import Comparison, compare_with_total, estimate_and_compare
 from auswertung.design import CalibrationStep, Design
 from auswertung.disclosure import (
     DEFAULT_MIN_N,
@@ -67,6 +67,7 @@ __all__ = [
     "WeightDiagnostics",
     "WeightingError",
     "compare_with_total",
+    "estimate_and_compare",
     "estimate_distribution",
     "estimate_mean",
     "estimate_multiple_choice",

@@ -21,10 +21,13 @@ from auswertung.design import Design, numeric_column
 from auswertung.disclosure import DEFAULT_MIN_N, check_min_n, suppression_mask
 from auswertung.errors import EstimationError
 from auswertung.estimation import (
+    Domains,
+    DomainStats,
+    Estimate,
+    assemble,
     check_alpha,
     code_mask,
     codes_text,
-    difference_variance,
     domain_stats,
     domains_of,
     logit_ci,
@@ -40,6 +43,7 @@ __all__ = [
     "Comparison",
     "adjust_p_values",
     "compare_with_total",
+    "estimate_and_compare",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -349,6 +353,53 @@ def compare_with_total(
     """
     alpha = check_alpha(alpha)
     min_n = check_min_n(min_n)
+    _check_adjustment(adjustment)
+    domains = domains_of(design, by)
+    y, valid, indicator, statistic = _values(design, variable, codes, missing)
+    return _compare(
+        design, y, valid, domains, indicator, statistic, alpha, min_n, adjustment
+    )[1]
+
+
+def estimate_and_compare(
+    design: Design,
+    variable: str,
+    *,
+    by: str,
+    codes: Sequence[Any] | None = None,
+    missing: Iterable[Any] = (),
+    alpha: float = 0.05,
+    min_n: int = DEFAULT_MIN_N,
+    adjustment: Adjustment = "bh",
+) -> tuple[Estimate, Comparison]:
+    """The estimate by ``by`` with the overall value first, as
+    :func:`~auswertung.estimation.estimate_mean` (``codes`` ``None``) or
+    :func:`~auswertung.estimation.estimate_share` (logit interval) with
+    ``include_total=True`` give it, and :func:`compare_with_total`, from one
+    pass over the responses: the domain statistics and the residualised scores
+    are computed once for both."""
+    alpha = check_alpha(alpha)
+    min_n = check_min_n(min_n)
+    _check_adjustment(adjustment)
+    domains = domains_of(design, by)
+    y, valid, indicator, statistic = _values(design, variable, codes, missing)
+    st, comparison = _compare(
+        design, y, valid, domains, indicator, statistic, alpha, min_n, adjustment
+    )
+    estimate = assemble(
+        indicator=indicator,
+        statistic=statistic,
+        domains=domains,
+        parts=[(None, st)],
+        include_total=True,
+        alpha=alpha,
+        ci="t" if statistic == "mean" else "logit",
+        min_n=min_n,
+    )
+    return estimate, comparison
+
+
+def _check_adjustment(adjustment: str) -> None:
     if adjustment not in ADJUSTMENTS:
         raise EstimationError(
             "invalid_parameter",
@@ -356,63 +407,88 @@ def compare_with_total(
             parameter="adjustment",
             value=adjustment,
         )
-    domains = domains_of(design, by)
+
+
+def _values(
+    design: Design,
+    variable: str,
+    codes: Sequence[Any] | None,
+    missing: Iterable[Any],
+) -> tuple[FloatArray, BoolArray, str, str]:
+    """The item's values, its valid rows, the indicator name and statistic."""
     if codes is None:
         y = numeric_column(design.data, variable, error=EstimationError)
         valid = ~np.isnan(y) & ~code_mask(design.data[variable], missing)
-        indicator, statistic = variable, "mean"
-    else:
-        code_list = list(codes)
-        y, valid = share_values(design, variable, code_list, missing)
-        indicator, statistic = f"{variable}={codes_text(code_list)}", "share"
-    st = domain_stats(design, y, valid, domains)
+        return y, valid, variable, "mean"
+    code_list = list(codes)
+    y, valid = share_values(design, variable, code_list, missing)
+    return y, valid, f"{variable}={codes_text(code_list)}", "share"
+
+
+def _compare(
+    design: Design,
+    y: FloatArray,
+    valid: BoolArray,
+    domains: Domains,
+    indicator: str,
+    statistic: str,
+    alpha: float,
+    min_n: int,
+    adjustment: str,
+) -> tuple[DomainStats, Comparison]:
     count = domains.count
+    low, high = _domain_range(y, valid, domains.codes, count)
+    logit = statistic == "share"
+    city_constant = not (low[-1] < high[-1])
+    reason = ["" for _ in range(count)]
+
+    def contrast(partial: DomainStats) -> tuple[FloatArray | None, float]:
+        """Which domains are tested (``reason``) and the factors of the
+        difference: 1 for means, the logit's derivative for shares."""
+        n = partial.n[:-1]
+        estimate = partial.estimate[:-1]
+        suppressed = suppression_mask(n, min_n)
+        for d in range(count):
+            if suppressed[d] or n[d] == 0:
+                reason[d] = "suppressed"
+            elif city_constant:
+                reason[d] = "city_constant"
+            elif not (low[d] < high[d]):
+                reason[d] = "edge" if logit else "constant"
+            elif logit and not (0.0 < estimate[d] < 1.0):
+                reason[d] = "edge"
+            elif partial.df[d] <= 0:
+                reason[d] = "no_df"
+        if not logit:
+            return None, 1.0
+        tested = np.array([not r for r in reason], dtype=np.bool_)
+        total = float(partial.estimate[-1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(tested, 1.0 / (estimate * (1.0 - estimate)), 0.0)
+        total_factor = 1.0 / (total * (1.0 - total)) if 0 < total < 1 else 0.0
+        return np.nan_to_num(factor, nan=0.0, posinf=0.0), total_factor
+
+    st = domain_stats(design, y, valid, domains, contrast=contrast)
     n = st.n[:-1]
     total = float(st.estimate[-1])
     domain_df = st.df[:-1]
     estimate = st.estimate[:-1]
     domain_se = np.sqrt(st.variance[:-1])
-    low, high = _domain_range(y, valid, domains.codes, count)
     suppressed = suppression_mask(n, min_n)
-
-    reason = ["" for _ in range(count)]
-    city_constant = not (low[-1] < high[-1])
-    logit = statistic == "share"
-    for d in range(count):
-        if suppressed[d] or n[d] == 0:
-            reason[d] = "suppressed"
-        elif city_constant:
-            reason[d] = "city_constant"
-        elif not (low[d] < high[d]):
-            reason[d] = "edge" if logit else "constant"
-        elif logit and not (0.0 < estimate[d] < 1.0):
-            reason[d] = "edge"
-        elif domain_df[d] <= 0:
-            reason[d] = "no_df"
-    tested = np.array([not r for r in reason], dtype=np.bool_)
-
+    variance = st.difference_variance
+    if variance is None:  # pragma: no cover - domain_stats sets it with contrast
+        raise RuntimeError("difference variance missing")
     if logit:
         with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.where(tested, 1.0 / (estimate * (1.0 - estimate)), 0.0)
-            total_factor = 1.0 / (total * (1.0 - total)) if 0 < total < 1 else 0.0
             test_diff = np.log(estimate / (1 - estimate)) - (
                 np.log(total / (1 - total)) if 0 < total < 1 else np.nan
             )
-        variance = difference_variance(
-            design,
-            y,
-            valid,
-            domains,
-            st,
-            domain_factor=np.nan_to_num(factor, nan=0.0, posinf=0.0),
-            total_factor=total_factor,
-        )
         lower, upper = logit_ci(estimate, domain_se, domain_df, n, alpha)
     else:
         test_diff = estimate - total
-        variance = difference_variance(design, y, valid, domains, st)
         lower, upper = mean_ci(estimate, domain_se, domain_df, alpha)
     se = np.sqrt(variance)
+    tested = np.array([not r for r in reason], dtype=np.bool_)
     for index in np.flatnonzero(tested).tolist():
         d = int(index)
         if not (np.isfinite(se[d]) and se[d] > 0 and np.isfinite(test_diff[d])):
@@ -454,10 +530,10 @@ def compare_with_total(
         result[suppressed] = np.nan
         return _readonly(result)
 
-    return Comparison(
+    return st, Comparison(
         indicator=indicator,
         statistic=statistic,
-        by=by,
+        by=str(domains.by),
         alpha=alpha,
         min_n=min_n,
         total_estimate=total,

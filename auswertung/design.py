@@ -475,23 +475,41 @@ class Design:
 
         where ``1 - n_h/N_h`` is 1 without an fpc (sampling with replacement).
         """
+        centred, unit_scale = self.centred_units(scores)
+        if covariance:
+            if unit_scale.ndim == 0:
+                return np.asarray(unit_scale * (centred.T @ centred))
+            return np.asarray(centred.T @ (centred * unit_scale[:, None]))
+        return self.sum_of_squares(centred, unit_scale)
+
+    def centred_units(self, scores: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The PSU totals ``u_hj`` of the calibration residuals of ``scores``,
+        centred within their stratum, and the factor of each PSU in
+        :meth:`variance` (a 0-d array when there is one stratum).
+
+        The variance of any linear combination ``scores @ c`` is
+        ``sum_of_squares(centred @ c, factor)``: one residualisation serves
+        several contrasts of the same scores. ``scores`` is overwritten.
+        """
         x = self.residualize(scores)
         units = x if self._unit_sum is None else self._unit_sum @ x
         if self._n_strata == 1:
             centred = units
             centred -= units.mean(axis=0)
-            if covariance:
-                return np.asarray(self._scale[0] * (centred.T @ centred))
-            return np.asarray(self._scale[0] * np.einsum("ij,ij->j", centred, centred))
+            return centred, np.asarray(self._scale[0], dtype=np.float64)
         stratum_sum = self._stratum_sum
         if stratum_sum is None:  # pragma: no cover - set whenever n_strata > 1
             raise RuntimeError("stratum matrix missing")
         means = (stratum_sum @ units) / self._units_per_stratum[:, None]
         centred = units - means[self._unit_stratum]
-        unit_scale = self._scale[self._unit_stratum]
-        if covariance:
-            return np.asarray(centred.T @ (centred * unit_scale[:, None]))
-        return np.asarray(np.einsum("ij,ij,i->j", centred, centred, unit_scale))
+        return centred, np.asarray(self._scale[self._unit_stratum], dtype=np.float64)
+
+    @staticmethod
+    def sum_of_squares(centred: FloatArray, factor: FloatArray) -> FloatArray:
+        """Per column of :meth:`centred_units`' totals: the variance."""
+        if factor.ndim == 0:
+            return np.asarray(factor * np.einsum("ij,ij->j", centred, centred))
+        return np.asarray(np.einsum("ij,ij,i->j", centred, centred, factor))
 
     def domain_df(self, codes: IntArray, n_domains: int) -> IntArray:
         """Degrees of freedom of domains: PSUs minus strata among their rows.

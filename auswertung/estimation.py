@@ -14,7 +14,7 @@ Korn-Graubard intervals of shares.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -249,6 +249,14 @@ class DomainStats:
     df: IntArray
     deff: FloatArray
     kish_deff: FloatArray
+    #: With a ``contrast`` (:func:`domain_stats`): per domain, the variance of
+    #: ``a_d ȳ_d - b ȳ`` (see :func:`difference_variance`).
+    difference_variance: FloatArray | None = None
+
+
+#: Given the statistics without variances, the factors ``a_d`` (``None``: 1)
+#: and ``b`` of the difference whose variance :func:`domain_stats` adds.
+Contrast = Callable[["DomainStats"], tuple["FloatArray | None", float]]
 
 
 def _scores_chunks(
@@ -310,12 +318,78 @@ def _scores_chunks(
     return variances
 
 
+def _scores_with_difference(
+    design: Design,
+    y: FloatArray,
+    valid: BoolArray,
+    domains: Domains,
+    estimate: FloatArray,
+    weight_total: FloatArray,
+    domain_factor: FloatArray | None,
+    total_factor: float,
+) -> tuple[FloatArray, FloatArray]:
+    """As :func:`_scores_chunks` without and with ``difference``, from one
+    residualisation: every chunk of domain score columns carries the overall
+    score column, and the difference ``a_d z_d - b z`` is taken of the centred
+    PSU totals (the residualisation and the totals are linear)."""
+    n_rows = design.n
+    n_domains = domains.count
+    w = design.weights
+    rows = np.flatnonzero(valid & (domains.codes >= 0))
+    dom = domains.codes[rows]
+    total_rows = np.flatnonzero(valid)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        contrib = w[rows] * (y[rows] - estimate[dom]) / weight_total[dom]
+        total_contrib = (
+            w[total_rows] * (y[total_rows] - estimate[-1]) / weight_total[-1]
+        )
+    factors = np.ones(n_domains) if domain_factor is None else domain_factor
+    variances = np.full(n_domains + 1, np.nan)
+    differences = np.full(n_domains, np.nan)
+    chunk = max(1, _CHUNK_CELLS // max(n_rows, 1) - 1)
+    start = 0
+    while start < max(n_domains, 1):
+        stop = min(start + chunk, n_domains)
+        width = stop - start
+        scores = np.zeros((n_rows, width + 1))
+        selected = (dom >= start) & (dom < stop)
+        scores[rows[selected], dom[selected] - start] = contrib[selected]
+        scores[total_rows, -1] = total_contrib
+        centred, factor = design.centred_units(scores)
+        domain_part = centred[:, :width]
+        total_part = centred[:, -1]
+        own = design.sum_of_squares(domain_part, factor)
+        total_variance = float(design.sum_of_squares(centred[:, -1:], factor)[0])
+        # Var(a z_d - b z) = a² Var(z_d) - 2ab Cov(z_d, z) + b² Var(z), the
+        # covariance from the same centred totals (no n x k difference matrix)
+        cross = domain_part.T @ (factor * total_part)
+        a = factors[start:stop]
+        variances[start:stop] = own
+        variances[-1] = total_variance
+        differences[start:stop] = np.maximum(
+            a * a * own
+            - 2.0 * a * total_factor * cross
+            + total_factor * total_factor * total_variance,
+            0.0,  # rounding must not make a variance negative
+        )
+        start = stop if stop > start else start + 1
+    return variances, differences
+
+
 def domain_stats(
-    design: Design, y: FloatArray, valid: BoolArray, domains: Domains
+    design: Design,
+    y: FloatArray,
+    valid: BoolArray,
+    domains: Domains,
+    *,
+    contrast: Contrast | None = None,
 ) -> DomainStats:
     """Domain means of ``y`` over the ``valid`` rows, with variance and deff.
 
-    Returns statistics for every domain followed by the overall (city-wide) value.
+    Returns statistics for every domain followed by the overall (city-wide) value;
+    with ``contrast`` also the variance of each domain's difference from the
+    overall value, from the same residualisation (:func:`difference_variance`
+    does it on its own).
 
     Notes
     -----
@@ -351,13 +425,26 @@ def domain_stats(
     resid_total = np.where(valid, yv - est[-1], 0.0)
     ss_all = np.append(ss, float(np.dot(wv, resid_total * resid_total)))
 
-    variance = _scores_chunks(design, y, valid, domains, est, w_all, difference=False)
-    variance = np.where(n_all > 0, variance, np.nan)
-
     df = np.append(
         design.domain_df(np.where(in_domain, domains.codes, -1), n_domains),
         design.domain_df(np.where(valid, 0, -1).astype(np.intp), 1),
     ).astype(np.intp)
+
+    difference: FloatArray | None = None
+    if contrast is None:
+        variance = _scores_chunks(
+            design, y, valid, domains, est, w_all, difference=False
+        )
+    else:
+        unknown = np.full(length, np.nan)
+        domain_factor, total_factor = contrast(
+            DomainStats(n_all, w_all, est, unknown, df, unknown, unknown)
+        )
+        variance, difference = _scores_with_difference(
+            design, y, valid, domains, est, w_all, domain_factor, total_factor
+        )
+        difference = np.where(n_all[:-1] > 0, difference, np.nan)
+    variance = np.where(n_all > 0, variance, np.nan)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = ss_all / w_all * n_all / (n_all - 1)
@@ -374,6 +461,7 @@ def domain_stats(
         df=df,
         deff=deff,
         kish_deff=kish,
+        difference_variance=difference,
     )
 
 
@@ -498,7 +586,7 @@ def beta_ci(
 
 
 # ---------------------------------------------------------------------- assembly
-def _assemble(
+def assemble(
     *,
     indicator: str,
     statistic: str,
@@ -621,7 +709,7 @@ def estimate_mean(
     series = design.data[variable]
     valid = ~np.isnan(y) & ~code_mask(series, missing)
     st = domain_stats(design, y, valid, domains)
-    return _assemble(
+    return assemble(
         indicator=variable,
         statistic="mean",
         domains=domains,
@@ -685,7 +773,7 @@ def estimate_share(
     code_list = list(codes)
     y, valid = share_values(design, variable, code_list, missing)
     st = domain_stats(design, y, valid, domains)
-    return _assemble(
+    return assemble(
         indicator=f"{variable}={codes_text(code_list)}",
         statistic="share",
         domains=domains,
@@ -742,7 +830,7 @@ def estimate_distribution(
     for category in cats:
         y = code_mask(series, [category]).astype(np.float64)
         parts.append((category, domain_stats(design, y, valid, domains)))
-    return _assemble(
+    return assemble(
         indicator=variable,
         statistic="distribution",
         domains=domains,
@@ -845,7 +933,7 @@ def estimate_multiple_choice(
             y = (values == 1).astype(np.float64)
             parts.append((column, domain_stats(design, y, valid, domains)))
         indicator = name or _common_prefix(columns)
-    return _assemble(
+    return assemble(
         indicator=indicator,
         statistic="multiple_choice",
         domains=domains,

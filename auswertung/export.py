@@ -327,39 +327,9 @@ def to_xlsx(
 
 
 def _xlsx_bytes(sheets: Iterable[tuple[str, pd.DataFrame]], *, title: str) -> bytes:
-    from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.utils import (  # type: ignore[import-untyped, unused-ignore]
-        get_column_letter,
-    )
+    from .xlsx import workbook_bytes
 
-    workbook = Workbook(write_only=True)
-    if title:
-        workbook.properties.title = title
-    for name, table in sheets:
-        sheet = workbook.create_sheet(name)
-        # header row stays in view and carries filter buttons
-        sheet.freeze_panes = "A2"
-        if len(table.columns):
-            last = get_column_letter(len(table.columns))
-            sheet.auto_filter.ref = f"A1:{last}{len(table) + 1}"
-        sheet.append([neutralise(str(c)) for c in table.columns])
-        for row in table.itertuples(index=False, name=None):
-            sheet.append([_cell(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if _is_missing(value):
-        return None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return neutralise(value)
+    return workbook_bytes(sheets, title=title, neutralise=neutralise)
 
 
 def _stat_names(variables: Sequence[Variable]) -> dict[str, str]:

@@ -20,11 +20,19 @@ from auswertung import (
     Design,
     EstimationError,
     compare_with_total,
+    estimate_and_compare,
     estimate_mean,
+    estimate_share,
     rake,
     rao_scott_test,
 )
 from auswertung.comparison import Comparison, adjust_p_values
+from auswertung.estimation import (
+    difference_variance,
+    domain_stats,
+    domains_of,
+    share_values,
+)
 from tests.auswertung.reference import (
     ABS_CI,
     DESIGN_NAMES,
@@ -389,3 +397,67 @@ def test_rao_scott_on_a_singular_table_is_not_computed() -> None:
         assert result.computable
         statistics.append(result.statistic)
     np.testing.assert_allclose(statistics, statistics[0], rtol=1e-9)
+
+
+@pytest.mark.parametrize("indicator", ["zufriedenheit", "nutzung=1"])
+@pytest.mark.parametrize("name", COMPARED_DESIGNS)
+def test_estimate_and_compare_in_one_pass_equals_the_separate_calls(
+    designs: dict[str, Design], name: str, indicator: str
+) -> None:
+    """One residualisation for the estimate and the difference: the same
+    numbers as the estimator and the comparison on their own, and the same
+    difference variance as residualising the difference scores themselves."""
+    design = designs[name]
+    mean = indicator == "zufriedenheit"
+    variable, codes, missing = (
+        ("zufriedenheit", None, [9]) if mean else ("nutzung", [1], [])
+    )
+    estimate, comparison = estimate_and_compare(
+        design, variable, by="district", codes=codes, missing=missing, min_n=3
+    )
+    if mean:
+        alone = estimate_mean(
+            design,
+            variable,
+            by="district",
+            missing=missing,
+            min_n=3,
+            include_total=True,
+        )
+    else:
+        alone = estimate_share(
+            design, variable, [1], by="district", min_n=3, include_total=True
+        )
+    compared = compare_with_total(
+        design, variable, by="district", codes=codes, missing=missing, min_n=3
+    )
+    assert estimate.district == alone.district
+    for field in ("n", "estimate", "se", "ci_lower", "ci_upper", "df", "deff"):
+        np.testing.assert_array_equal(
+            getattr(estimate, field), getattr(alone, field), err_msg=field
+        )
+    assert comparison.reason == compared.reason
+    np.testing.assert_array_equal(comparison.flag, compared.flag)
+    np.testing.assert_array_equal(comparison.se, compared.se)
+
+    domains = domains_of(design, "district")
+    if mean:
+        y = design.data[variable].to_numpy(dtype=np.float64)
+        valid = ~np.isnan(y) & (y != 9)
+        factor, total_factor = None, 1.0
+    else:
+        y, valid = share_values(design, variable, [1], [])
+    st = domain_stats(design, y, valid, domains)
+    if not mean:
+        tested = np.asarray(comparison.tested)
+        p = st.estimate
+        factor = np.where(tested, 1.0 / (p[:-1] * (1.0 - p[:-1])), 0.0)
+        total_factor = 1.0 / (p[-1] * (1.0 - p[-1]))
+    separate = difference_variance(
+        design, y, valid, domains, st, domain_factor=factor, total_factor=total_factor
+    )
+    tested = np.asarray(comparison.tested)
+    assert tested.any()
+    np.testing.assert_allclose(
+        np.asarray(comparison.se)[tested] ** 2, separate[tested], rtol=1e-10
+    )

@@ -275,3 +275,45 @@ def test_xlsx_header_is_frozen_and_filterable(
     sheet = findings["Ergebnisse"]
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref.startswith("A1:")
+
+
+def test_large_xlsx_keeps_every_row_and_neutralises_formulas(
+    variables: list[export.Variable],
+) -> None:
+    """5,000 rows: every row arrives, in the frame's order, with formulas
+    neutralised, markup escaped, characters XML forbids dropped, numbers as
+    numbers and missing values as empty cells."""
+    count = 5_000
+    data: dict[str, object] = {}
+    for variable in variables:
+        data[variable.name] = (
+            ["x"] * count if variable.kind == "text" else [1.0] * count
+        )
+    data["case_id"] = list(range(count, 0, -1))  # not in case order
+    data["wuensche"] = [f"=SUM(A{i})" if i % 2 else "a < b & c" for i in range(count)]
+    data["sprachen_zuhause_other"] = ["@cmd\x01|x", *([None] * (count - 1))]
+    data["zufriedenheit_kultur"] = [np.nan, *([4.0] * (count - 1))]
+    data["weight"] = np.linspace(0.5, 3.25, count)
+    frame = pd.DataFrame(data)
+    book = openpyxl.load_workbook(
+        io.BytesIO(export.to_xlsx(frame, variables, title="Gross")), read_only=True
+    )
+    assert book.properties.title == "Gross"
+    rows = list(book["Daten"].iter_rows(values_only=True))
+    assert len(rows) == count + 1
+    header = list(rows[0])
+    assert header[:2] == ["case_id", "district"]
+    column = {name: header.index(name) for name in header}
+    assert [r[column["case_id"]] for r in rows[1:]] == list(range(count, 0, -1))
+    assert rows[1][column["wuensche"]] == "a < b & c"
+    assert rows[2][column["wuensche"]] == "'=SUM(A1)"
+    assert rows[-1][column["wuensche"]] == f"'=SUM(A{count - 1})"
+    assert rows[1][column["sprachen_zuhause_other"]] == "'@cmd|x"
+    assert rows[2][column["sprachen_zuhause_other"]] is None
+    assert rows[1][column["zufriedenheit_kultur"]] is None
+    assert rows[2][column["zufriedenheit_kultur"]] == 4
+    weights = [r[column["weight"]] for r in rows[1:]]
+    assert weights == pytest.approx(list(np.linspace(0.5, 3.25, count)), abs=0)
+    codebook = list(book["Codebuch"].iter_rows(values_only=True))
+    assert codebook[0][0] == "Variable"
+    assert len(codebook) == len(variables) + 2  # header, variables, weight
