@@ -289,11 +289,13 @@ class Respondent:
                     self.stats.record(kind, time.perf_counter() - start)
                     return answer.status, "", text
             except urllib.error.HTTPError as error:
-                text = error.read().decode(errors="replace")
-                error.close()
-                if error.code in RETRYABLE_STATUS:
-                    pass
-                else:
+                try:
+                    text = error.read().decode(errors="replace")
+                except (OSError, http.client.HTTPException):
+                    text = None  # the worker died while sending the answer
+                finally:
+                    error.close()
+                if text is not None and error.code not in RETRYABLE_STATUS:
                     self.stats.record(kind, time.perf_counter() - start)
                     return error.code, error.headers.get("Location", ""), text
             except (OSError, http.client.HTTPException):
