@@ -14,7 +14,8 @@ suggested collapse, confirmed) and measures CPU time (``time.process_time``):
   (target: at most 3 ×);
 * the findings page warm (analyst logged in, one indicator per request, every
   indicator in turn), p95 of wall-clock time per request (target 300 ms);
-* the XLSX export of the responses with weights (target 20 s), warm.
+* the XLSX export of the responses with weights as a job, the way the survey
+  page offers it at this size (target 20 s), warm.
 
 Run: ``python benchmarks/analysis_scale.py [--responses 100000] [--postgres URL]``
 """
@@ -81,6 +82,8 @@ def main() -> int:
                 "SQLALCHEMY_DATABASE_URI": url,
                 "SECRET_KEY": "bench",
                 "RATELIMIT_ENABLED": False,
+                # jobs run at once, in this process, so their CPU is measured here
+                "QUEUE_URL": "immediate",
             }
         )
         with app.app_context():
@@ -139,11 +142,19 @@ def main() -> int:
             assert resp.status_code == 200
         page_times.sort()
         p95 = page_times[min(len(page_times) - 1, int(0.95 * len(page_times)))]
-        xlsx_time, resp = _cpu(
-            lambda: client.get(
-                f"/berichte/{survey_id}/export", query_string={"format": "xlsx"}
+        # the XLSX export as the analyst makes it for a survey this large: a job
+        # (queued from the survey page; the job runs in this process here)
+        page = client.get(f"/berichte/{survey_id}/").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]*)"', page)
+        form = {"csrf_token": token.group(1) if token else ""}
+        xlsx_time, queued = _cpu(
+            lambda: client.post(
+                f"/berichte/{survey_id}/auftrag",
+                data={**form, "output": "export", "format": "xlsx"},
             )
         )
+        assert queued.status_code == 302, queued.status_code
+        resp = client.post(queued.headers["Location"] + "/datei", data=form)
         assert resp.status_code == 200, resp.status_code
         xlsx_size = len(resp.get_data())
         with app.app_context():
@@ -170,7 +181,7 @@ def main() -> int:
         f"target <= 300 ms)"
     )
     print(
-        f"  XLSX export (warm cache)              {xlsx_time:8.2f} s  "
+        f"  XLSX export as a job (warm cache)     {xlsx_time:8.2f} s  "
         f"{xlsx_size / 1e6:.1f} MB (target <= 20 s)"
     )
     return 0
