@@ -19,15 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .geodata import (
-    DISTRICT_COLUMNS,
-    MAX_COUNT,
-    MAX_LABEL_LENGTH,
-    POPULATION_COLUMNS,
-    GeodataError,
-    Problem,
-    _Problems,
-)
+from .geodata.limits import MAX_COUNT, MAX_LABEL_LENGTH
+from .geodata.problems import GeodataError, Problem, _Problems
+from .geodata.tables import DISTRICT_COLUMNS, POPULATION_COLUMNS
 
 MAX_TABLE_BYTES = 8 * 1024 * 1024
 MAX_XLSX_UNZIPPED = 48 * 1024 * 1024
