@@ -94,7 +94,7 @@ def demo_command(
 @with_appcontext
 def purge_command() -> None:
     """Antworten von Befragungen löschen, deren Löschdatum erreicht ist."""
-    from .gestaltung.services import purge_expired_responses
+    from .gestaltung.surveys import purge_expired_responses
 
     done = purge_expired_responses()
     for survey, count in done:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from statistics import median
 
-from .services import DayCount
+from .monitoring import DayCount
 
 MIN_USUAL_DAYS = 3
 

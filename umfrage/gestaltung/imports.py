@@ -29,7 +29,8 @@ from fragebogen.isolated import ImportLimits, IsolatedImportError, import_file
 from fragebogen.xlsform import ImportResult
 from fragebogen.xlsform.sheets import MAX_FILE_BYTES
 
-from .services import DesignError, QuestionnaireRow, _new_row
+from .design_errors import DesignError
+from .questionnaires import QuestionnaireRow, _new_row
 
 __all__ = [
     "XLSFORM_SUFFIXES",

@@ -25,8 +25,8 @@ from ..models import LetterTemplate, Survey, local_today
 from ..teilnahme.services import languages_of
 from ..urls import public_url
 from . import letters
+from .design_errors import DesignError
 from .letter_texts import COMMON_FIELDS, LANGUAGE_FIELDS, native_name
-from .services import DesignError
 
 LETTERHEAD_MAX_BYTES = 2 * 1024 * 1024
 LETTERHEAD_MAX_SIDE = 4000

@@ -22,9 +22,9 @@ from ..auth import role_required
 from ..extensions import db
 from ..models import LetterTemplate, Role, Survey
 from . import letter_templates, letters
+from .design_errors import DesignError
 from .letter_forms import LetterheadForm, LetterTextsForm, letter_texts_form
 from .letter_texts import COMMON_FIELDS, LANGUAGE_FIELDS, native_name
-from .services import DesignError
 from .views import _actor, bp
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")

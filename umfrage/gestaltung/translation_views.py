@@ -16,6 +16,7 @@ from fragebogen.translation import Location
 from ..auftraege.services import job_for
 from ..auth import role_required
 from ..models import Role
+from ..services import questionnaire_of
 from ..templating import language_name
 from . import forms, services, translation_jobs, translations
 from .views import _actor, _attachment, _changed, bp
@@ -88,7 +89,7 @@ def _page(
         "gestaltung/import_translations.html",
         row=row,
         version=version,
-        questionnaire=services.questionnaire_of(version),
+        questionnaire=questionnaire_of(version),
         form=upload_form,
         report=report,
         confirm_form=confirm_form,

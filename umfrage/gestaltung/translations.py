@@ -4,7 +4,7 @@ import a file back: read -> report -> confirm.
 The uploaded file travels to the confirm step inside the form, signed (as in
 :mod:`.imports`); the confirm step reads and compares it again against the same
 state of the draft (``base``), so exactly the reported changes are applied, in one
-transaction through :func:`.services.change_draft`, and audited.
+transaction through :func:`.questionnaires.change_draft`, and audited.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from ..extensions import db
 from ..models import QuestionnaireVersion, VersionStatus
 from ..services import questionnaire_of
 from . import editing, imports
+from .design_errors import DesignError
+from .questionnaires import EditResult, QuestionnaireRow, change_draft
 from .review import review_flags
-from .services import DesignError, EditResult, QuestionnaireRow, change_draft
 
 _SALT = "translation-import"
 
