@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 
 from ..auftraege.runner import JobError, JobKind, JobResult, Progress
 from ..auftraege.uploads import json_result, queue_upload, read_uploaded, remove_upload
-from ..models import Job
+from ..extensions import db
+from ..models import DistrictLayer, Job
 from . import geodata, services
 
 LAYER_UPLOAD = "layer_upload"
@@ -38,6 +39,34 @@ def queue_layer_upload(
         content,
         {"crs": stated_crs},
     )
+
+
+def queue_layer_file(
+    kind: str,
+    title: str,
+    actor_id: int,
+    layer: DistrictLayer,
+    filename: str,
+    content: bytes,
+) -> Job:
+    """Queue the job of ``kind`` that reads a file for an existing layer
+    (population table, street directory)."""
+    return queue_upload(
+        kind, title, actor_id, filename, content, {"layer_id": layer.id}
+    )
+
+
+def layer_of(job: Job) -> int:
+    """The id of the layer a file job is for; a failed job if it is gone."""
+    layer_id = int(job.params["layer_id"])
+    if db.session.get(DistrictLayer, layer_id) is None:
+        raise JobError(_("Die Gebietsgliederung gibt es nicht mehr."))
+    return layer_id
+
+
+def layer_page(job: Job, anchor: str = "") -> str:
+    """The page of the job's layer (at ``anchor``)."""
+    return url_for("verwaltung.show_layer", layer_id=job.params["layer_id"]) + anchor
 
 
 def refused(error: geodata.GeodataError, message: str | None = None) -> JobError:

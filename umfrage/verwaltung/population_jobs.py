@@ -7,12 +7,11 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 
-from ..auftraege.runner import JobError, JobKind, JobResult, Progress
-from ..auftraege.uploads import json_result, queue_upload, read_uploaded, remove_upload
-from ..extensions import db
+from ..auftraege.runner import JobKind, JobResult, Progress
+from ..auftraege.uploads import json_result, read_uploaded, remove_upload
 from ..models import DistrictLayer, Job
 from . import geodata
-from .layer_jobs import refused
+from .layer_jobs import layer_of, layer_page, queue_layer_file, refused
 from .population_import import stage_population_upload
 
 POPULATION_UPLOAD = "population_upload"
@@ -21,24 +20,18 @@ POPULATION_UPLOAD = "population_upload"
 def queue_population_upload(
     actor_id: int, layer: DistrictLayer, filename: str, content: bytes
 ) -> Job:
-    return queue_upload(
-        POPULATION_UPLOAD,
-        _(
-            "Bevölkerungstabelle für %(layer)s lesen: %(name)s",
-            layer=layer.name,
-            name=filename[:100],
-        ),
-        actor_id,
-        filename,
-        content,
-        {"layer_id": layer.id},
+    title = _(
+        "Bevölkerungstabelle für %(layer)s lesen: %(name)s",
+        layer=layer.name,
+        name=filename[:100],
+    )
+    return queue_layer_file(
+        POPULATION_UPLOAD, title, actor_id, layer, filename, content
     )
 
 
 def _read(job: Job, progress: Progress) -> JobResult:
-    layer_id = int(job.params["layer_id"])
-    if db.session.get(DistrictLayer, layer_id) is None:
-        raise JobError(_("Die Gebietsgliederung gibt es nicht mehr."))
+    layer_id = layer_of(job)
 
     def work(content: bytes) -> JobResult:
         progress(0, 1)
@@ -59,20 +52,13 @@ def _read(job: Job, progress: Progress) -> JobResult:
     return read_uploaded(job, work)
 
 
-def _layer_page(job: Job) -> str:
-    return (
-        url_for("verwaltung.show_layer", layer_id=job.params["layer_id"])
-        + "#bevoelkerung"
-    )
-
-
 KINDS = {
     POPULATION_UPLOAD: JobKind(
         _read,
         result_page=lambda job: url_for(
             "verwaltung.map_population", layer_id=job.params["layer_id"]
         ),
-        restart_page=_layer_page,
+        restart_page=lambda job: layer_page(job, "#bevoelkerung"),
         finished=remove_upload,
     )
 }

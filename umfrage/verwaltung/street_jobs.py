@@ -4,21 +4,13 @@ file fails the job with what is wrong and where, and changes nothing."""
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
 
-from ..auftraege.runner import JobError, JobKind, JobResult, Progress
-from ..auftraege.uploads import (
-    json_result,
-    queue_upload,
-    read_uploaded,
-    remove_upload,
-    result_data,
-)
-from ..extensions import db
+from ..auftraege.runner import JobKind, JobResult, Progress
+from ..auftraege.uploads import json_result, read_uploaded, remove_upload, result_data
 from ..models import DistrictLayer, Job
 from . import geodata, services
-from .layer_jobs import refused
+from .layer_jobs import layer_of, layer_page, queue_layer_file, refused
 
 STREET_UPLOAD = "street_upload"
 
@@ -26,26 +18,18 @@ STREET_UPLOAD = "street_upload"
 def queue_street_upload(
     actor_id: int, layer: DistrictLayer, filename: str, content: bytes
 ) -> Job:
-    return queue_upload(
-        STREET_UPLOAD,
-        _(
-            "Straßenverzeichnis für %(layer)s lesen: %(name)s",
-            layer=layer.name,
-            name=filename[:100],
-        ),
-        actor_id,
-        filename,
-        content,
-        {"layer_id": layer.id},
+    title = _(
+        "Straßenverzeichnis für %(layer)s lesen: %(name)s",
+        layer=layer.name,
+        name=filename[:100],
     )
+    return queue_layer_file(STREET_UPLOAD, title, actor_id, layer, filename, content)
 
 
 def _read(job: Job, progress: Progress) -> JobResult:
-    layer_id = int(job.params["layer_id"])
+    layer_id = layer_of(job)
 
     def work(content: bytes) -> JobResult:
-        if db.session.get(DistrictLayer, layer_id) is None:
-            raise JobError(_("Die Gebietsgliederung gibt es nicht mehr."))
         progress(0, 1)
         try:
             result = services.import_streets(
@@ -59,10 +43,6 @@ def _read(job: Job, progress: Progress) -> JobResult:
         return json_result({"rows": result.rows, "duplicates": result.duplicates})
 
     return read_uploaded(job, work)
-
-
-def _layer_page(job: Job, anchor: str = "") -> str:
-    return url_for("verwaltung.show_layer", layer_id=job.params["layer_id"]) + anchor
 
 
 def _notice(job: Job) -> str | None:
@@ -80,9 +60,9 @@ def _notice(job: Job) -> str | None:
 KINDS = {
     STREET_UPLOAD: JobKind(
         _read,
-        result_page=_layer_page,
+        result_page=layer_page,
         result_notice=_notice,
-        restart_page=lambda job: _layer_page(job, "#strassen"),
+        restart_page=lambda job: layer_page(job, "#strassen"),
         finished=remove_upload,
     )
 }
