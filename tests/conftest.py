@@ -9,6 +9,7 @@ not reachable the PostgreSQL half is skipped, unless ``UMFRAGE_REQUIRE_POSTGRES=
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import os
 import re
@@ -154,22 +155,18 @@ def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
     return app
 
 
-_SQLITE_TEMPLATE: list[Path] = []
-
-
+@functools.cache
 def _sqlite_template() -> Path:
     """A SQLite file with the empty schema, made once per test process."""
-    if not _SQLITE_TEMPLATE:
-        folder = Path(tempfile.mkdtemp(prefix="umfrage-schema-"))
-        atexit.register(shutil.rmtree, folder, True)
-        path = folder / "schema.sqlite"
-        app = make_app(f"sqlite:///{path}", folder)
-        with app.app_context():
-            db.create_all()
-            db.session.remove()
-            db.engine.dispose()
-        _SQLITE_TEMPLATE.append(path)
-    return _SQLITE_TEMPLATE[0]
+    folder = Path(tempfile.mkdtemp(prefix="umfrage-schema-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "schema.sqlite"
+    app = make_app(f"sqlite:///{path}", folder)
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    return path
 
 
 def create_schema(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -13,6 +15,10 @@ from umfrage.models import Role
 from umfrage.verwaltung.services import create_user
 
 PASSWORD = "richtig-geheim-1"
+
+#: Set UMFRAGE_SCREENSHOTS to a folder to keep a picture of each page state the
+#: browser tests reach (for looking at them).
+SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
 STAFF = {"admin": Role.ADMIN, "gestaltung": Role.DESIGNER, "auswertung": Role.ANALYST}
 
 
@@ -132,3 +138,10 @@ def finish_import(client: Any, resp: Any) -> Any:
     if re.fullmatch(r"/gestaltung/fragebogen/importieren/\d+", location):
         return client.get(location)
     return page
+
+
+def shot(page: Any, name: str) -> None:
+    """A full-page screenshot ``name``.png in UMFRAGE_SCREENSHOTS, if it is set."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, shot
 from umfrage.extensions import db
 from umfrage.models import (
     QuestionnaireVersion,
@@ -29,14 +28,6 @@ from umfrage.models import (
 )
 
 pytestmark = pytest.mark.browser
-
-SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
-
-
-def _shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def _add_question(page: Any, kind: str, name: str, label: str) -> None:
@@ -83,7 +74,7 @@ def test_designer_builds_publishes_fields_and_monitors(
     page.get_by_label("Text der Zeile 2 (de)").fill("den Spielplätzen")
     page.get_by_label("Pflichtfrage").check()
     page.get_by_role("button", name="Frage speichern").click()
-    _shot(page, "designer-matrix")
+    shot(page, "designer-matrix")
     assert page.locator("#items tbody tr").count() == 2
     assert page.get_by_text("Keine Probleme gefunden.").is_visible()
 
@@ -119,7 +110,7 @@ def test_designer_builds_publishes_fields_and_monitors(
     feedback.filter(has_text="Stelle").wait_for()
     page.get_by_role("button", name="Frage speichern").click()
     assert page.locator(".field-error", has_text="Stelle").first.is_visible()
-    _shot(page, "designer-expression-error")
+    shot(page, "designer-expression-error")
     relevant.fill("selected(${kinder}, 'ja')")
     feedback.filter(has_text="in Ordnung").wait_for()
     page.get_by_role("button", name="Frage speichern").click()
@@ -131,14 +122,14 @@ def test_designer_builds_publishes_fields_and_monitors(
     page.goto(overview)
     page.get_by_role("link", name="Vorschau").first.click()
     assert page.locator("fieldset.matrix").count() == 1
-    _shot(page, "designer-preview")
+    shot(page, "designer-preview")
 
     # publish
     page.goto(overview)
     assert page.get_by_text("Keine Probleme gefunden.").is_visible()
     page.get_by_role("button", name="Version 1 veröffentlichen").click()
     assert page.get_by_text("Version 1 ist veröffentlicht und kann nicht").is_visible()
-    _shot(page, "designer-published")
+    shot(page, "designer-published")
 
     # a survey on the Hamburg layer, invitation codes only
     page.get_by_role("link", name="Befragung anlegen").click()
@@ -177,7 +168,7 @@ def test_designer_builds_publishes_fields_and_monitors(
     assert Path(printed.value.path()).read_bytes().startswith(b"%PDF")
     page.get_by_role("link", name="Einladungscodes").click()
     assert page.get_by_text("Briefe (PDF): fertig").is_visible()
-    _shot(page, "designer-codes")
+    shot(page, "designer-codes")
 
     # a respondent follows the QR link, which brings the code along in its
     # fragment (never sent to a server): the page's script fills it in
@@ -232,7 +223,7 @@ def test_designer_builds_publishes_fields_and_monitors(
     )
     assert hamm.locator("td.num").first.inner_text() == "1"
     assert page.locator("#responses-per-day tbody tr").count() == 1
-    _shot(page, "designer-monitor")
+    shot(page, "designer-monitor")
     assert all(url.startswith(live_server) for url in requested), requested
 
 

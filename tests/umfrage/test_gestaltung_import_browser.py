@@ -3,25 +3,16 @@ over, read the report, confirm, preview the draft."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_staff
+from tests.umfrage.helpers import PASSWORD, add_staff, shot
 from tests.umfrage.test_gestaltung_import import FORM
 
 pytestmark = pytest.mark.browser
-
-SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
-
-
-def _shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_upload_report_confirm_preview(
@@ -50,7 +41,7 @@ def test_upload_report_confirm_preview(
     assert "übersprungen" in start
     assert any("Zeile 5, Spalte type" in t and "'ort'" in t for t in texts)
     assert any("Unbekannte Sprache" in t for t in texts)
-    _shot(page, "import-report")
+    shot(page, "import-report")
 
     # the unknown language gets its code, then the report is checked again
     page.get_by_label("Sprachkürzel für „Klingonisch“").fill("tlh")
@@ -62,10 +53,10 @@ def test_upload_report_confirm_preview(
     )
     page.get_by_role("button", name="Übernehmen").click()
     assert page.get_by_text("Der Fragebogen wurde importiert").is_visible()
-    _shot(page, "import-confirmed")
+    shot(page, "import-confirmed")
 
     # the draft's preview shows the imported questions
     page.get_by_role("link", name="Vorschau").first.click()
     assert page.get_by_label("Wie viele Kinder haben Sie?").is_visible()
     assert page.get_by_text("Wo wohnen Sie?").count() == 0
-    _shot(page, "import-preview")
+    shot(page, "import-preview")

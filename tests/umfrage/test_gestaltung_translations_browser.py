@@ -5,7 +5,6 @@ clears without editing."""
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from openpyxl import load_workbook
 
 from fragebogen.model import Text
 from fragebogen.translation import write_xlsx
-from tests.umfrage.helpers import PASSWORD
+from tests.umfrage.helpers import PASSWORD, shot
 from tests.umfrage.test_gestaltung_translations import questionnaire_id  # noqa: F401
 from umfrage.extensions import db
 from umfrage.gestaltung import services
@@ -26,14 +25,6 @@ from umfrage.models import Questionnaire as QuestionnaireRow
 from umfrage.services import questionnaire_of
 
 pytestmark = pytest.mark.browser
-
-SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
-
-
-def _shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def _flag_and_export(app: Flask, row_id: int, path: Path) -> None:
@@ -84,7 +75,7 @@ def test_flagged_table_upload_report_confirm(
     table = f"{live_server}/gestaltung/fragebogen/{questionnaire_id}/uebersetzungen"
     page.goto(table)
     assert page.locator(".review-note").count() == 2
-    _shot(page, "translations-flagged")
+    shot(page, "translations-flagged")
 
     page.get_by_role("link", name="Übersetzte Datei einlesen").click()
     page.get_by_label(
@@ -97,7 +88,7 @@ def test_flagged_table_upload_report_confirm(
     assert "Blatt Übersetzungen, Zeile 5, Spalte G" in problem.inner_text()
     changes = page.locator("table", has_text="How many children under 18?")
     assert "geprüft" in changes.inner_text()
-    _shot(page, "translations-report")
+    shot(page, "translations-report")
 
     page.get_by_role("button", name="1 Änderung übernehmen").click()
     assert page.get_by_text("1 Übersetzung aus kurz.xlsx übernommen.").is_visible()

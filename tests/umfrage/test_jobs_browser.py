@@ -4,7 +4,6 @@ and the batch's codes are gone."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +12,16 @@ import sqlalchemy as sa
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, shot
 from umfrage.auftraege import queue
 from umfrage.extensions import db
 from umfrage.models import AccessMode, InvitationBatch, Survey
 
 pytestmark = pytest.mark.browser
 
-SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
 # A real mailing's size (issue 13: 2,000 letters), so that the bar is seen moving;
 # the speed of letters is measured in benchmarks/letters_speed.py.
 LETTERS = 2000
-
-
-def _shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -74,13 +66,13 @@ def test_letters_job_progress_download_and_receipt(
         }"""
     )
     assert "von 2.000" in moving.json_value(), moving.json_value()
-    _shot(page, "job-running")
+    shot(page, "job-running")
     # the script polls and reloads the page when the job is done
     download = page.get_by_role("button", name="Herunterladen")
     download.wait_for()
     assert page.locator("progress#job-progress").get_attribute("value") == "100"
     assert page.locator("#job-status-text").inner_text() == "Fertig."
-    _shot(page, "job-done")
+    shot(page, "job-done")
     with page.expect_download() as got:
         download.click()
     pdf = Path(got.value.path()).read_bytes()
@@ -91,10 +83,10 @@ def test_letters_job_progress_download_and_receipt(
         "button", name="Briefe erhalten – Codes jetzt unwiderruflich löschen"
     ).click()
     assert page.get_by_text("Die Codes sind gelöscht").is_visible()
-    _shot(page, "job-confirmed")
+    shot(page, "job-confirmed")
     page.get_by_role("link", name="Einladungscodes").click()
     assert page.locator("#batches .codes-erased").inner_text() == "Codes gelöscht"
-    _shot(page, "codes-erased")
+    shot(page, "codes-erased")
     with app.app_context():
         assert db.session.execute(sa.select(InvitationBatch.seed)).scalar() is None
     assert list((Path(app.instance_path) / "jobs").iterdir()) == []

@@ -5,7 +5,6 @@ failed job's page naming what is wrong and where."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_staff
+from tests.umfrage.helpers import PASSWORD, add_staff, shot
 from tests.umfrage.test_geodata import KONSTANZ
 from tests.umfrage.test_verwaltung_layers import add_konstanz_layer
 from umfrage.auftraege import queue
@@ -22,14 +21,6 @@ from umfrage.extensions import db
 from umfrage.models import Job, LayerUpload
 
 pytestmark = pytest.mark.browser
-
-SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
-
-
-def _shot(page: Any, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -69,7 +60,7 @@ def test_layer_upload_shows_progress_then_the_preview(
         job = db.session.execute(sa.select(Job)).scalar_one()
         assert (job.kind, job.status.value) == ("layer_upload", "queued")
         assert db.session.execute(sa.select(LayerUpload)).first() is None
-    _shot(page, "layer-job-waiting")
+    shot(page, "layer-job-waiting")
 
     # a worker reads the file; the page advances by itself to the preview
     held_queue()
@@ -79,7 +70,7 @@ def test_layer_upload_shows_progress_then_the_preview(
     )
     assert page.locator("#feature-count").inner_text() == "15"
     assert page.locator(".district-outline path").count() == 15
-    _shot(page, "layer-job-preview")
+    shot(page, "layer-job-preview")
 
     # a broken file: the failed job's page says what and where; nothing staged
     broken = tmp_path / "punkte.geojson"
@@ -98,7 +89,7 @@ def test_layer_upload_shows_progress_then_the_preview(
     assert "Objekt 1 (id 1): Die Geometrie ist vom Typ Point" in text
     assert page.locator("#retry").count() == 0
     assert page.get_by_role("link", name="Andere Datei hochladen").is_visible()
-    _shot(page, "layer-job-failed")
+    shot(page, "layer-job-failed")
     with app.app_context():
         uploads = db.session.execute(sa.select(LayerUpload.filename)).scalars().all()
     assert uploads == [KONSTANZ.name]  # the first file still waits
@@ -129,7 +120,7 @@ def test_street_directory_job_back_to_the_layer_or_names_the_row(
     text = error.inner_text()
     assert "Das Straßenverzeichnis wurde nicht übernommen." in text
     assert "Zeile 3: Das Gebiet '777'" in text
-    _shot(page, "street-job-failed")
+    shot(page, "street-job-failed")
     page.get_by_role("link", name="Andere Datei hochladen").click()
     page.wait_for_url(f"{layer}#strassen")
 

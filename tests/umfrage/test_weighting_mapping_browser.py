@@ -4,28 +4,18 @@ map, save with the defaults, a valid weighting to confirm."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, shot
 from umfrage.extensions import db
 from umfrage.models import WeightingSetup
 
 pytestmark = pytest.mark.browser
-
-#: Set to a folder to keep screenshots of each page state (for looking at them).
-SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
-
-
-def _shot(page: Any, name: str) -> None:
-    if SHOTS:
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 # The database does not matter for what the browser sees; test_berichte.py covers
@@ -49,14 +39,14 @@ def test_demo_weighting_with_dropdowns_only(
     assert page.locator("#map-family_type-code-2").input_value() == "single_parent"
     assert page.locator("#map-family_type-code-3").input_value() == "couple_family"
     assert page.locator("#mappings").is_hidden()  # the written form is tucked away
-    _shot(page, "weighting-1-defaults")
+    shot(page, "weighting-1-defaults")
     page.locator("#preview-weighting").click()
     page.wait_for_url("**#vorschau")
     assert page.locator("#merge-table tbody tr").count() > 0
     assert page.locator("svg.groups-map path").count() == 104
     summary = page.locator("#vorschau-zusammenfassung").inner_text()
     assert re.search(r"\d+ Antworten gehen in die Gewichtung ein", summary)
-    _shot(page, "weighting-2-preview")
+    shot(page, "weighting-2-preview")
     page.locator("#save-weighting").click()
     page.wait_for_url("**#diagnose")
     assert page.locator("#diagnose-ok").is_visible()
@@ -64,7 +54,7 @@ def test_demo_weighting_with_dropdowns_only(
     assert "e-" not in misfit
     assert "< 0,001" in misfit
     assert "0,25–0,50" in page.locator("svg.histogram").inner_html()
-    _shot(page, "weighting-3-saved")
+    shot(page, "weighting-3-saved")
     page.get_by_role("button", name="English").click()
     page.wait_for_url("**/gewichtung*")
     # English numbers in English (the page was first drawn in German)
