@@ -118,3 +118,29 @@ def load_scale_survey(responses: int, seed: int = 2026) -> Any:
     weighting.apply_collapse_suggestion(survey, None)
     weighting.confirm_weighting(survey, None)
     return survey
+
+
+def add_one_response(survey: Any) -> None:
+    """One more complete response (a copy of the first one's answers), stored
+    the way the respondent side stores it, so the survey's data version rises."""
+    from umfrage.extensions import db
+    from umfrage.models import Response, new_response_id
+
+    first = db.session.execute(
+        select(Response).where(Response.survey_id == survey.id).limit(1)
+    ).scalar_one()
+    db.session.add(
+        Response(
+            id=new_response_id(),
+            survey_id=survey.id,
+            questionnaire_version_id=first.questionnaire_version_id,
+            language=first.language,
+            status=first.status,
+            answers=dict(first.answers),
+            district_id=first.district_id,
+            last_page=first.last_page,
+            started_on=first.started_on,
+            completed_on=first.completed_on,
+        )
+    )
+    db.session.commit()

@@ -98,6 +98,11 @@ class DefaultConfig:
     # as a job (a progress bar, then the file); smaller ones also offer them as
     # direct downloads, which take a few seconds at most.
     DIRECT_DOWNLOAD_MAX_RESPONSES = 5000
+    # Surveys with more complete responses than this are not read and weighted
+    # inside a page's request (seconds at 100,000): a job computes the weighting
+    # and the findings after each change, and the pages show the last computed
+    # state, marked as such, meanwhile (berichte/analysis_jobs.py).
+    ANALYSIS_REQUEST_MAX_RESPONSES = 10000
     # Where respondents reach the app, e.g. "https://umfrage.stadt.de": letters, QR
     # codes and resume links are built from it, never from the request's Host
     # header. Set it before printing letters.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,35 @@ PASSWORD = "richtig-geheim-1"
 #: browser tests reach (for looking at them).
 SHOTS = os.environ.get("UMFRAGE_SCREENSHOTS")
 STAFF = {"admin": Role.ADMIN, "gestaltung": Role.DESIGNER, "auswertung": Role.ANALYST}
+
+
+def add_complete_response(
+    app: Flask, answers: dict[str, Any], district_code: str = "0201"
+) -> None:
+    """One more complete response to survey 1, in the demo district given."""
+    import sqlalchemy as sa
+
+    from umfrage.models import District, Response, ResponseStatus, Survey
+
+    with app.app_context():
+        survey = db.session.get(Survey, 1)
+        assert survey is not None
+        district = db.session.execute(
+            sa.select(District).where(District.code == district_code)
+        ).scalar_one()
+        db.session.add(
+            Response(
+                survey_id=survey.id,
+                questionnaire_version_id=survey.questionnaire_version_id,
+                language="de",
+                status=ResponseStatus.COMPLETE,
+                answers=answers,
+                district_id=district.id,
+                started_on=date(2026, 11, 1),
+                completed_on=date(2026, 11, 1),
+            )
+        )
+        db.session.commit()
 
 
 def add_staff(app: Flask) -> None:

@@ -96,6 +96,8 @@ ACCESS: dict[str, str] = {
     "berichte.export_findings": "analyst",
     "berichte.export_responses": "analyst",
     "berichte.queue_output": "analyst",
+    "berichte.analysis_status": "analyst",
+    "berichte.retry_analysis": "analyst",
     "berichte.city_report": "analyst",
     "berichte.district_profile": "analyst",
     "berichte.district_profiles": "analyst",

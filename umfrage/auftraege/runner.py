@@ -1,7 +1,8 @@
 """Running jobs: claim, heartbeat, progress, result file, failure and recovery.
 
 A job function takes the job row and a ``progress(done, total)`` callback and
-returns a :class:`JobResult`; it raises :class:`JobError` with a message a clerk
+returns a :class:`JobResult` (None for a job whose work is stored elsewhere,
+e.g. the analysis it computed); it raises :class:`JobError` with a message a clerk
 can act on when the job cannot be done (that is final, no retry). Any other
 exception is logged and retried up to ``JOB_MAX_ATTEMPTS`` in all; after that
 the job fails with a general message.
@@ -63,7 +64,7 @@ class JobResult:
 
 @dataclass(frozen=True)
 class JobKind:
-    run: Callable[[Job, Progress], JobResult]
+    run: Callable[[Job, Progress], JobResult | None]
     # Results holding invitation codes: a download does not shorten their life;
     # the clerk confirms receipt (``confirm_receipt(actor id, job)`` deletes the
     # codes and files) or the deadline passes. ``receipt_label`` is its button.
@@ -85,13 +86,14 @@ class JobKind:
 
 def kinds() -> dict[str, JobKind]:
     """Every job function by its ``Job.kind``."""
-    from ..berichte import report_jobs
+    from ..berichte import analysis_jobs, report_jobs
     from ..gestaltung import code_jobs, import_jobs, translation_jobs
     from ..verwaltung import layer_jobs, population_jobs, street_jobs
 
     return {
         **code_jobs.KINDS,
         **report_jobs.KINDS,
+        **analysis_jobs.KINDS,
         **import_jobs.KINDS,
         **translation_jobs.KINDS,
         **layer_jobs.KINDS,
@@ -187,7 +189,14 @@ def _fail(job: Job, message: str) -> None:
     db.session.commit()
 
 
-def _store(job: Job, result: JobResult) -> None:
+def _store(job: Job, result: JobResult | None) -> None:
+    if result is None:
+        job.status = JobStatus.DONE
+        job.progress_done = max(job.progress_done, job.progress_total)
+        job.finished_at = utc_now()  # no file: nothing to delete later
+        job.lease_until = None
+        db.session.commit()
+        return
     folder = results_dir()
     folder.mkdir(parents=True, exist_ok=True)
     suffix = Path(result.filename).suffix

@@ -21,11 +21,13 @@ of an older state are deleted when a newer one is stored.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import hmac
 import json
 import pickle
 import threading
+import types
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -46,12 +48,21 @@ from ..models import (
 
 T = TypeVar("T")
 
+
+def _mapping_proxy(items: dict[Any, Any]) -> types.MappingProxyType[Any, Any]:
+    return types.MappingProxyType(items)
+
+
+# Weight diagnostics and margins are read-only mappings; pickle (the stored
+# weighting state) keeps them read-only.
+copyreg.pickle(types.MappingProxyType, lambda m: (_mapping_proxy, (dict(m),)))
+
 #: How often each kind of result was computed in this process (tests and
 #: benchmarks read it; a cache hit does not count).
 COMPUTED: Counter[str] = Counter()
 
 _MEMORY: OrderedDict[tuple[str, str], Any] = OrderedDict()
-_MEMORY_LIMITS = {"frame": 2, "state": 4, "findings": 512}
+_MEMORY_LIMITS = {"frame": 2, "state": 4, "weighting": 4, "findings": 512}
 _LOCK = threading.Lock()
 
 
@@ -104,14 +115,27 @@ def state_key(data: str, setup: Any) -> str:
 
 def memoized(kind: str, key: str, compute: Callable[[], T]) -> T:
     """The in-process result of ``kind`` for ``key``, computed once."""
-    with _LOCK:
-        if (kind, key) in _MEMORY:
-            _MEMORY.move_to_end((kind, key))
-            return _MEMORY[(kind, key)]  # type: ignore[no-any-return]
+    found = recall(kind, key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
     value = compute()
     COMPUTED[kind] += 1
     _remember(kind, key, value)
     return value
+
+
+def recall(kind: str, key: str) -> Any:
+    """The in-process result of ``kind`` for ``key``; None if there is none."""
+    with _LOCK:
+        if (kind, key) in _MEMORY:
+            _MEMORY.move_to_end((kind, key))
+            return _MEMORY[(kind, key)]
+    return None
+
+
+def remember(kind: str, key: str, value: Any) -> None:
+    """Keep a result in this process (one obtained without computing it)."""
+    _remember(kind, key, value)
 
 
 def _remember(kind: str, key: str, value: Any) -> None:
@@ -129,14 +153,33 @@ def stored(
     state_key: str,
     parts: Sequence[Any],
     compute: Callable[[], T],
+    *,
+    store: bool = True,
 ) -> T:
     """A result kept in memory and in ``analysis_cache_entry``: from memory, else
-    from the table (another process computed it), else computed and stored."""
+    from the table (another process computed it), else computed and stored.
+
+    ``store=False`` (a result of an earlier state, shown while the current one
+    is computed) computes a missing result without storing it: storing would
+    delete the newer state's entries."""
+    found = peek(kind, survey_id, state_key, parts)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    value = compute()
+    COMPUTED[kind] += 1
+    if store:
+        put(kind, survey_id, state_key, parts, value)
+    else:
+        _remember(kind, _digest([kind, state_key, *parts]), value)
+    return value
+
+
+def peek(kind: str, survey_id: int, state_key: str, parts: Sequence[Any]) -> Any:
+    """The stored result from memory or the table; None if there is none."""
     key = _digest([kind, state_key, *parts])
-    with _LOCK:
-        if (kind, key) in _MEMORY:
-            _MEMORY.move_to_end((kind, key))
-            return _MEMORY[(kind, key)]  # type: ignore[no-any-return]
+    found = recall(kind, key)
+    if found is not None:
+        return found
     payload = db.session.execute(
         select(AnalysisCacheEntry.payload).where(
             AnalysisCacheEntry.survey_id == survey_id,
@@ -144,12 +187,62 @@ def stored(
         )
     ).scalar_one_or_none()
     value = _load(payload) if payload is not None else None
-    if value is None:
-        value = compute()
-        COMPUTED[kind] += 1
-        _store(kind, survey_id, state_key, key, value)
+    if value is not None:
+        _remember(kind, key, value)
+    return value
+
+
+def is_stored(kind: str, survey_id: int, state_key: str, parts: Sequence[Any]) -> bool:
+    """Whether the table holds the result (without reading it)."""
+    key = _digest([kind, state_key, *parts])
+    return (
+        db.session.execute(
+            select(AnalysisCacheEntry.key).where(
+                AnalysisCacheEntry.survey_id == survey_id,
+                AnalysisCacheEntry.key == key,
+            )
+        ).first()
+        is not None
+    )
+
+
+def put(
+    kind: str, survey_id: int, state_key: str, parts: Sequence[Any], value: Any
+) -> None:
+    """Keep the result in memory and store it, deleting the survey's entries of
+    every other state."""
+    key = _digest([kind, state_key, *parts])
+    _store(kind, survey_id, state_key, key, value)
     _remember(kind, key, value)
-    return value  # type: ignore[no-any-return]
+
+
+def newest(kind: str, survey_id: int) -> tuple[str, Any] | None:
+    """The survey's most recently stored result of ``kind``, of whatever state,
+    with its state key; None if there is none (or it does not verify)."""
+    row = db.session.execute(
+        select(AnalysisCacheEntry.key, AnalysisCacheEntry.state_key)
+        .where(
+            AnalysisCacheEntry.survey_id == survey_id, AnalysisCacheEntry.kind == kind
+        )
+        .order_by(AnalysisCacheEntry.created_at.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    key, found_state = row
+    found = recall(kind, key)
+    if found is not None:
+        return found_state, found
+    payload = db.session.execute(
+        select(AnalysisCacheEntry.payload).where(
+            AnalysisCacheEntry.survey_id == survey_id, AnalysisCacheEntry.key == key
+        )
+    ).scalar_one_or_none()
+    value = _load(payload) if payload is not None else None
+    if value is None:
+        return None
+    _remember(kind, key, value)
+    return found_state, value
 
 
 def _signature(body: bytes) -> bytes:

@@ -3,7 +3,7 @@ disclosure control, the PDF reports and the data exports."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -61,7 +61,48 @@ def findings(
         state.key,
         [published.values(), [d.key for d in definitions]],
         lambda: _findings(state, definitions, published),
+        store=state.stale is None,
     )
+
+
+def store_each_finding(
+    state: WeightingState,
+    definitions: Sequence[analysis.IndicatorDef],
+    progress: Callable[[int, int], None],
+) -> int:
+    """Compute and store the table of every indicator the way the findings page
+    asks for it (one indicator at a time), one question at a time (its
+    indicators are protected together); returns how many were computed."""
+    published = rules_of(state.survey)
+    by_question: dict[str, list[analysis.IndicatorDef]] = {}
+    for definition in definitions:
+        by_question.setdefault(definition.question_name, []).append(definition)
+    done = computed = 0
+    for group in by_question.values():
+        missing = [
+            d
+            for d in group
+            if not cache.is_stored(
+                "findings", state.survey.id, state.key, [published.values(), [d.key]]
+            )
+        ]
+        tables = (
+            {t.key: t for t in _findings(state, missing, published)} if missing else {}
+        )
+        for definition in missing:
+            if definition.key in tables:
+                cache.put(
+                    "findings",
+                    state.survey.id,
+                    state.key,
+                    [published.values(), [definition.key]],
+                    [tables[definition.key]],
+                )
+                computed += 1
+        done += len(group)
+        progress(done, len(definitions))
+    cache.COMPUTED["findings"] += computed
+    return computed
 
 
 def _findings(

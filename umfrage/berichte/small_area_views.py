@@ -12,7 +12,7 @@ from flask_login import current_user
 from ..auth import role_required
 from ..models import Role
 from ..templating import findings_formats
-from . import forms, outputs, services, small_area, weighting
+from . import analysis_views, forms, outputs, services, small_area
 from .analysis import IndicatorDef, SetupError
 from .rules import rules_of
 from .views import BAD_REQUEST, _attach, bp
@@ -49,7 +49,7 @@ def _model_page(
             }
         )
     form.covariates.choices = [(c.key, c.label) for c in choices]
-    state = weighting.weighting_state(survey)
+    state = analysis_views.current_state(survey)
     diagnostics = None
     model_problem = None
     if setup is not None:
@@ -128,7 +128,7 @@ def _switch(survey_id: int, *, enabled: bool) -> Any:
     definition = _definition_or_404(survey, key)
     if not forms.ActionForm().validate_on_submit():
         abort(BAD_REQUEST)
-    state = weighting.weighting_state(survey)
+    state = analysis_views.current_state(survey)
     try:
         small_area.set_enabled(survey, state, definition, enabled, current_user.id)
     except SetupError as error:

@@ -68,7 +68,7 @@ def _survey_page(
     survey_id: int, form: forms.KeyIndicatorForm | None = None, status: int = 200
 ) -> Any:
     survey = services.survey_or_404(survey_id)
-    state = weighting.weighting_state(survey)
+    state = analysis_views.current_state(survey)
     definitions = outputs.indicators(survey)
     if form is None:
         chosen = report_settings.chosen_keys(survey, definitions)
@@ -155,7 +155,7 @@ def _weighting_page(
     preview: list[weighting_preview.VariablePreview] | None = None,
 ) -> Any:
     survey = services.survey_or_404(survey_id)
-    state = weighting.weighting_state(survey, draft=True)
+    state = analysis_views.current_state(survey, draft=True)
     setup = state.setup
     if form is None:
         form = forms.WeightingForm(
@@ -384,7 +384,7 @@ def show_findings(survey_id: int) -> Any:
         abort(404)
     if chosen is None and definitions:
         chosen = definitions[0]
-    state = weighting.weighting_state(survey)
+    state = analysis_views.current_state(survey)
     table = outputs.findings(state, [chosen])[0] if chosen else None
     published = rules.rules_of(survey)
     drawn, _outline = outputs.map_data(survey) if table else (None, None)
@@ -519,5 +519,5 @@ def queue_output(survey_id: int) -> Any:
     return redirect(url_for("auftraege.show_job", job_id=job.id))
 
 
-# Registers the model and rules routes on bp.
-from . import rules_views, small_area_views  # noqa: E402, F401
+# Registers the analysis, model and rules routes on bp.
+from . import analysis_views, rules_views, small_area_views  # noqa: E402, F401

@@ -3,10 +3,13 @@ design every finding, report and export uses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
+from flask import current_app
 from sqlalchemy import select
 
 from .. import audit
@@ -21,6 +24,7 @@ from . import analysis, cache, weighting_preview
 from .analysis import SetupError, VariableMapping, WeightingSpec
 from .services import (
     SurveyData,
+    complete_count,
     districts_of,
     known_levels,
     neighbours_of,
@@ -286,6 +290,14 @@ def preview_cells(
 
 # ---------------------------------------------------------------------- state
 @dataclass(frozen=True)
+class Stale:
+    """A weighting state of earlier data, shown while the current one is being
+    computed: when it was computed."""
+
+    computed_at: datetime
+
+
+@dataclass(frozen=True)
 class WeightingState:
     data: SurveyData
     setup: WeightingSetup | None
@@ -294,6 +306,28 @@ class WeightingState:
     survey: Survey
     #: fingerprint of data and set-up (``cache``); "" when not cached
     key: str = ""
+    #: set when the state is of earlier data (``weighting_state(in_request=True)``)
+    stale: Stale | None = None
+
+
+class AnalysisPending(Exception):  # noqa: N818 - not an error: a state
+    """The survey is too large to be analysed inside a request and no result
+    of its weighting set-up is stored yet: a job has to compute it."""
+
+    def __init__(self, survey_id: int) -> None:
+        super().__init__(survey_id)
+        self.survey_id = survey_id
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What ``analysis_cache_entry`` keeps of the weighting in force: the state
+    without its database rows, the set-up it used and when it was computed."""
+
+    state: WeightingState
+    data_key: str
+    setup_key: str
+    computed_at: datetime
 
 
 def weighting_state(
@@ -302,21 +336,104 @@ def weighting_state(
     setup: WeightingSetup | None = None,
     data: SurveyData | None = None,
     draft: bool = False,
+    in_request: bool = False,
 ) -> WeightingState:
     """The responses, weighted by the set-up in force (the last confirmed one;
     unweighted if none was ever confirmed). ``draft``: by the set-up as edited,
     for its diagnosis (weighted only if it is the confirmed one).
 
     Without ``data`` the frame and the weighting come from ``cache``, keyed by
-    the data version and the set-up, so they are computed once per change."""
+    the data version and the set-up, so they are computed once per change; the
+    weighting in force is also stored for every process.
+
+    ``in_request``: for a page. A survey with more complete responses than
+    ``ANALYSIS_REQUEST_MAX_RESPONSES`` is then not read and weighted here: the
+    last stored state of the same set-up is returned, marked ``stale``, and
+    :class:`AnalysisPending` is raised if there is none (a job computes it,
+    ``analysis_jobs``). The weighting of a draft set-up is computed here, from
+    the stored state's responses."""
     setup = setup if setup is not None else weighting_setup(survey)
     if data is not None:
         return _weigh(survey, data, setup, draft)
     data_key = cache.data_key(survey)
+    in_force_key = _digest_setup(_setup_key(setup, False))
+
+    def may_compute() -> bool:  # asked only when nothing is stored
+        return not in_request or not too_large_for_a_request(survey)
+
+    if draft:
+        frame = _frame(survey, data_key, may_compute)
+        key = cache.state_key(data_key, _setup_key(setup, True))
+        state = cache.memoized("state", key, lambda: _weigh(survey, frame, setup, True))
+        return replace(state, survey=survey, setup=setup, key=key)
+    key = cache.state_key(data_key, _setup_key(setup, False))
+    found = cache.peek("weighting", survey.id, key, [])
+    if found is not None:
+        return replace(found.state, survey=survey, setup=setup, key=key)
+    if not may_compute():
+        earlier = cache.newest("weighting", survey.id)
+        if earlier is None or earlier[1].setup_key != in_force_key:
+            raise AnalysisPending(survey.id)
+        stored_key, kept = earlier
+        return replace(
+            kept.state,
+            survey=survey,
+            setup=setup,
+            key=stored_key,
+            stale=Stale(kept.computed_at),
+        )
     frame = cache.memoized("frame", data_key, lambda: response_frame(survey))
-    key = cache.state_key(data_key, _setup_key(setup, draft))
-    state = cache.memoized("state", key, lambda: _weigh(survey, frame, setup, draft))
+    state = _weigh(survey, frame, setup, False)
+    cache.COMPUTED["state"] += 1
+    cache.put(
+        "weighting",
+        survey.id,
+        key,
+        [],
+        _Stored(
+            replace(state, survey=None, setup=None),  # type: ignore[arg-type]
+            data_key,
+            in_force_key,
+            utc_now(),
+        ),
+    )
     return replace(state, survey=survey, setup=setup, key=key)
+
+
+def is_current(survey: Survey) -> bool:
+    """Whether the weighting in force of the survey's current data is stored
+    (a page can show it without computing)."""
+    setup = weighting_setup(survey)
+    key = cache.state_key(cache.data_key(survey), _setup_key(setup, False))
+    return cache.is_stored("weighting", survey.id, key, [])
+
+
+def too_large_for_a_request(survey: Survey) -> bool:
+    """Whether reading and weighting the survey's responses takes longer than a
+    page should (``ANALYSIS_REQUEST_MAX_RESPONSES``)."""
+    limit = int(current_app.config["ANALYSIS_REQUEST_MAX_RESPONSES"])
+    return complete_count(survey) > limit
+
+
+def _frame(
+    survey: Survey, data_key: str, may_compute: Callable[[], bool]
+) -> SurveyData:
+    """The responses of the current data: from memory, else those of the stored
+    weighting in force if it is of this data, else read (if ``may_compute``)."""
+    frame = cache.recall("frame", data_key)
+    if frame is not None:
+        return frame  # type: ignore[no-any-return]
+    latest = cache.newest("weighting", survey.id)
+    if latest is not None and latest[1].data_key == data_key:
+        cache.remember("frame", data_key, latest[1].state.data)
+        return latest[1].state.data  # type: ignore[no-any-return]
+    if not may_compute():
+        raise AnalysisPending(survey.id)
+    return cache.memoized("frame", data_key, lambda: response_frame(survey))
+
+
+def _digest_setup(setup_key: Any) -> str:
+    return cache.state_key("", setup_key)
 
 
 def _setup_key(setup: WeightingSetup | None, draft: bool) -> Any:

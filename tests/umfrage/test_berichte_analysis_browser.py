@@ -1,0 +1,85 @@
+"""The analysis of a large survey as a job, in a real browser with a real queue
+consumer (issue 13): the findings page shows a progress page until the job has
+run and then the findings by itself; after a new response it shows the last
+state, marked, and offers the new one once the next job has run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.umfrage.helpers import (
+    PASSWORD,
+    add_complete_response,
+    add_demo,
+    add_staff,
+    shot,
+)
+from umfrage.auftraege import queue
+from umfrage.berichte import services
+from umfrage.extensions import db
+from umfrage.models import Survey
+
+pytestmark = pytest.mark.browser
+
+ANSWERS = {"einwilligung": True, "zufriedenheit_kultur": 1}
+
+
+def test_findings_wait_for_the_analysis_job_and_follow_new_responses(
+    app: Flask, tmp_path: Path, live_server: str, browser_page: Any
+) -> None:
+    app.config["QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.sqlite'}"
+    add_staff(app)
+    add_demo(app, responses=160)
+    with app.app_context():
+        complete = services.complete_count(db.session.get(Survey, 1))
+    app.config["ANALYSIS_REQUEST_MAX_RESPONSES"] = complete - 1
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server}/anmelden")
+    page.get_by_label("Benutzername").fill("auswertung")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+    # no worker yet: the progress page waits
+    page.goto(f"{live_server}/berichte/1/ergebnisse")
+    assert (
+        page.get_by_role("heading", level=1)
+        .inner_text()
+        .startswith("Auswertung wird berechnet")
+    )
+    assert page.locator("progress#analysis-progress").is_visible()
+    status = page.locator("#analysis-status-text")
+    assert status.inner_text() == "Wartet auf einen freien Arbeitsprozess …"
+    shot(page, "analysis-pending")
+
+    consumer = queue.start_embedded_consumer(app)
+    try:
+        # the script sees the stored analysis and reloads: the findings
+        page.locator("#findings-table").wait_for(timeout=30_000)
+        assert page.url.endswith("/berichte/1/ergebnisse")
+        assert page.locator("#analysis-stale").count() == 0
+        shot(page, "analysis-ready")
+
+        # a new response: the survey page shows the last state, marked
+        add_complete_response(app, ANSWERS)
+        page.goto(f"{live_server}/berichte/1/")
+        note = page.locator("#analysis-stale")
+        assert f"mit {complete} vollständigen Antworten" in note.inner_text()
+        assert page.locator("#complete-count").inner_text() == f"{complete}"
+        # the worker computes the new state; the page offers it
+        page.get_by_role("link", name="Neuen Stand anzeigen").wait_for(timeout=30_000)
+        assert page.locator("#analysis-status-text").inner_text() == (
+            "Der neue Stand ist berechnet."
+        )
+        shot(page, "analysis-stale-ready")
+        page.get_by_role("link", name="Neuen Stand anzeigen").click()
+        page.locator("#complete-count").wait_for()
+        assert page.locator("#analysis-stale").count() == 0
+        assert page.locator("#complete-count").inner_text() == f"{complete + 1}"
+    finally:
+        consumer.stop(graceful=True)
+        queue.get_huey(app).storage.close()
