@@ -350,11 +350,15 @@ def weighting_state(
     ``ANALYSIS_REQUEST_MAX_RESPONSES`` is then not read and weighted here: the
     last stored state of the same set-up is returned, marked ``stale``, and
     :class:`AnalysisPending` is raised if there is none (a job computes it,
-    ``analysis_jobs``). The weighting of a draft set-up is computed here, from
-    the stored state's responses."""
+    ``analysis_jobs``). The weighting of an edited, unconfirmed set-up is
+    computed here, from the stored state's responses."""
     setup = setup if setup is not None else weighting_setup(survey)
     if data is not None:
         return _weigh(survey, data, setup, draft)
+    if setup is None or setup.confirmed:
+        # the set-up as edited is the one in force (confirming copies it, any
+        # edit clears ``confirmed``): the same weighting, stored
+        draft = False
     data_key = cache.data_key(survey)
     in_force_key = _digest_setup(_setup_key(setup, False))
 
