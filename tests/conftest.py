@@ -275,9 +275,11 @@ def live_server(app: Flask) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture
-def browser_page() -> Iterator[Any]:
-    """A fresh page in headless Debian chromium (Playwright drives it)."""
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[dict[str, Any]]:
+    """One headless Debian chromium per test process (Playwright drives it);
+    each test gets a context of its own (``browser_page``). Starting chromium
+    takes seconds on a small machine; a context, milliseconds."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("UMFRAGE_REQUIRE_BROWSER") == "1":
             pytest.fail(f"chromium is required but missing at {CHROMIUM}")
@@ -285,24 +287,38 @@ def browser_page() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        running: dict[str, Any] = {"playwright": playwright, "browser": None}
+        try:
+            yield running
+        finally:
+            if running["browser"] is not None:
+                running["browser"].close()
+
+
+@pytest.fixture
+def browser_page(_chromium: dict[str, Any]) -> Iterator[Any]:
+    """A fresh page, in a fresh context (no cookies, storage or cache of another
+    test), of the test process's chromium (started again if it has gone)."""
+    browser = _chromium["browser"]
+    if browser is None or not browser.is_connected():
+        browser = _chromium["browser"] = _chromium["playwright"].chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
-        # a German browser (Accept-Language de-DE), as most respondents in a German
-        # city use: respondent landing pages preselect the browser's language
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844}, locale="de-DE"
-        )
-        # Generous waits: on a loaded machine a page may take long to appear, and
-        # every wait in the tests is for a state (URL, element), never a sleep.
-        context.set_default_timeout(90_000)
-        context.set_default_navigation_timeout(90_000)
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    # a German browser (Accept-Language de-DE), as most respondents in a German
+    # city use: respondent landing pages preselect the browser's language
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="de-DE"
+    )
+    # Generous waits: on a loaded machine a page may take long to appear, and
+    # every wait in the tests is for a state (URL, element), never a sleep.
+    context.set_default_timeout(90_000)
+    context.set_default_navigation_timeout(90_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        for other in list(browser.contexts):  # those a test opened besides
+            other.close()
 
 
 # Summary: which database backends ran --------------------------------------------

@@ -12,6 +12,7 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer, selectinload
 
 from fragebogen import routing, validation
 from fragebogen.demo import load_demo as load_demo_questionnaire
@@ -258,7 +259,10 @@ def add_synthetic_responses(survey: Survey, count: int, seed: int) -> None:
     questionnaire = questionnaire_of(survey.questionnaire_version)
     districts = (
         db.session.execute(
-            select(District).where(District.layer_id == survey.district_layer_id)
+            select(District)
+            .where(District.layer_id == survey.district_layer_id)
+            # outlines are not needed here; the figures of all at once
+            .options(defer(District.geometry), selectinload(District.population))
         )
         .scalars()
         .all()
