@@ -4,6 +4,7 @@ survey and synthetic responses that answer unequally by family type."""
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import random
 from dataclasses import dataclass
@@ -101,7 +102,14 @@ def parse_german_number(text: str) -> int | None:
 
 
 def read_hamburg() -> list[HamburgDistrict]:
-    """The 104 Stadtteile with households with children by family type."""
+    """The 104 Stadtteile with households with children by family type (read
+    once per process: the files are part of the package, and nothing changes
+    an outline in place)."""
+    return list(_hamburg_districts())
+
+
+@functools.cache
+def _hamburg_districts() -> tuple[HamburgDistrict, ...]:
     with _data_file("hamburg-district-regions.geojson").open(
         "r", encoding="utf-8"
     ) as fh:
@@ -138,7 +146,7 @@ def read_hamburg() -> list[HamburgDistrict]:
                 couple_family=couples,
             )
         )
-    return sorted(districts, key=lambda d: d.code)
+    return tuple(sorted(districts, key=lambda d: d.code))
 
 
 def load_demo(responses: int = 400, seed: int = 2026) -> DemoResult:
@@ -174,6 +182,12 @@ def reset_demo_users() -> list[tuple[str, str, str]]:
             set_password(user, password)
         credentials.append((username, role.value, password))
     return credentials
+
+
+@functools.cache
+def _demo_questionnaire(name: str) -> Questionnaire:
+    """The demo questionnaire, parsed once per process (it is immutable)."""
+    return load_demo_questionnaire(name)
 
 
 def _hamburg_layer() -> DistrictLayer:
@@ -215,7 +229,7 @@ def _family_survey(layer: DistrictLayer) -> Survey:
     ).scalar_one_or_none()
     if survey is not None:
         return survey
-    questionnaire = load_demo_questionnaire("familienbefragung")
+    questionnaire = _demo_questionnaire("familienbefragung")
     row = QuestionnaireRow(name="Familienbefragung")
     version = QuestionnaireVersion(
         number=1,
