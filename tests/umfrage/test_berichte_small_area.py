@@ -48,6 +48,9 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+# Statistics and pages; the set-up's storage runs on both databases in the route
+# matrix and the other tests here.
+@pytest.mark.sqlite_only
 def test_model_set_up_diagnostics_enable_and_show(
     app: Flask, analyst: FlaskClient
 ) -> None:

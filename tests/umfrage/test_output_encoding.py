@@ -169,6 +169,7 @@ def pdf_text(data: bytes) -> str:
     return " ".join(" ".join(p.extract_text() or "" for p in reader.pages).split())
 
 
+@pytest.mark.sqlite_only  # what the PDF prints does not depend on the database
 def test_pdf_report_prints_markup_as_text(poisoned: Flask) -> None:
     analyst = staff(poisoned, "auswertung")
     resp = analyst.get("/berichte/1/bericht.pdf")
