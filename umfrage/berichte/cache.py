@@ -180,16 +180,21 @@ def peek(kind: str, survey_id: int, state_key: str, parts: Sequence[Any]) -> Any
     found = recall(kind, key)
     if found is not None:
         return found
+    value = _read(survey_id, key)
+    if value is not None:
+        _remember(kind, key, value)
+    return value
+
+
+def _read(survey_id: int, key: str) -> Any:
+    """The verified value of a stored entry; None if there is none."""
     payload = db.session.execute(
         select(AnalysisCacheEntry.payload).where(
             AnalysisCacheEntry.survey_id == survey_id,
             AnalysisCacheEntry.key == key,
         )
     ).scalar_one_or_none()
-    value = _load(payload) if payload is not None else None
-    if value is not None:
-        _remember(kind, key, value)
-    return value
+    return _load(payload) if payload is not None else None
 
 
 def is_stored(kind: str, survey_id: int, state_key: str, parts: Sequence[Any]) -> bool:
@@ -233,12 +238,7 @@ def newest(kind: str, survey_id: int) -> tuple[str, Any] | None:
     found = recall(kind, key)
     if found is not None:
         return found_state, found
-    payload = db.session.execute(
-        select(AnalysisCacheEntry.payload).where(
-            AnalysisCacheEntry.survey_id == survey_id, AnalysisCacheEntry.key == key
-        )
-    ).scalar_one_or_none()
-    value = _load(payload) if payload is not None else None
+    value = _read(survey_id, key)
     if value is None:
         return None
     _remember(kind, key, value)
