@@ -169,18 +169,41 @@ def _sqlite_template() -> Path:
     return path
 
 
+@functools.cache
+def _postgres_script() -> str:
+    """``db.create_all()``'s statements for PostgreSQL as one script, made once
+    per test process."""
+    statements: list[str] = []
+    dialect = sa.engine.make_url(postgres_admin_url()).get_dialect()()
+
+    def record(statement: Any, *_: Any, **__: Any) -> None:
+        statements.append(f"{str(statement.compile(dialect=dialect)).strip()};")
+
+    mock = sa.create_mock_engine(sa.engine.make_url(postgres_admin_url()), record)
+    db.metadata.create_all(mock, checkfirst=False)
+    return "\n".join(statements)
+
+
 def create_schema(app: Flask) -> None:
     """``db.create_all()`` for the app's database (migrations have their own tests).
 
     A new SQLite file gets a copy of a file made once per process instead: SQLite
     waits for the disk after each of the ~200 DDL statements, half a second per
-    test otherwise."""
+    test otherwise. An empty PostgreSQL schema gets the same statements sent as
+    one script (one round trip instead of one per statement and inspection)."""
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     target = Path(url.database or "")
     if url.get_backend_name() == "sqlite" and url.database and not target.exists():
         shutil.copyfile(_sqlite_template(), target)
         return
     with app.app_context():
+        if (
+            url.get_backend_name() == "postgresql"
+            and not sa.inspect(db.engine).get_table_names()
+        ):
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(_postgres_script())
+            return
         db.create_all()
 
 

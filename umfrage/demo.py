@@ -161,7 +161,11 @@ def load_demo(responses: int = 400, seed: int = 2026) -> DemoResult:
     count = db.session.execute(
         select(db.func.count(Response.id)).where(Response.survey_id == survey.id)
     ).scalar_one()
-    return DemoResult(len(layer.districts), survey.slug, int(count))
+    # counted, not len(layer.districts): that would load every outline again
+    districts = db.session.execute(
+        select(db.func.count(District.id)).where(District.layer_id == layer.id)
+    ).scalar_one()
+    return DemoResult(int(districts), survey.slug, int(count))
 
 
 def reset_demo_users() -> list[tuple[str, str, str]]:
