@@ -34,6 +34,7 @@ from umfrage.models import (
     Job,
     JobStatus,
     Survey,
+    WeightingSetup,
 )
 
 ANSWERS = {"einwilligung": True, "zufriedenheit_kultur": 1}
@@ -61,11 +62,11 @@ def large(app: Flask, client: FlaskClient, tmp_path: Any) -> Iterator[FlaskClien
         queue.get_huey(app).storage.close()
 
 
-def _jobs(app: Flask) -> list[Job]:
+def _jobs(app: Flask, kind: str = analysis_jobs.KIND) -> list[Job]:
     with app.app_context():
         jobs = list(
             db.session.execute(
-                select(Job).where(Job.kind == analysis_jobs.KIND).order_by(Job.id)
+                select(Job).where(Job.kind == kind).order_by(Job.id)
             ).scalars()
         )
         db.session.expunge_all()
@@ -196,45 +197,176 @@ def test_new_responses_show_the_last_state_marked_until_the_job_has_run(
     assert _complete_count(after) == complete + 1
 
 
-def test_a_new_weighting_is_not_shown_as_the_old_one(
+WEIGHTING_FORM = {
+    "method": "poststratify",
+    "source": "layer",
+    "mappings": "haushaltstyp -> family_type: 1,3 = couple_family; 2 = single_parent",
+    "cross_with_district": "y",
+    "auto_collapse": "y",
+    "lower_bound": "",
+    "upper_bound": "",
+    "min_cell_size": "5",
+    "collapse": "",
+}
+
+
+def _setup(app: Flask) -> WeightingSetup:
+    with app.app_context():
+        setup = db.session.execute(select(WeightingSetup)).scalar_one()
+        db.session.expunge(setup)
+        return setup
+
+
+def _draft_jobs(app: Flask) -> list[Job]:
+    return _jobs(app, analysis_jobs.KIND_DRAFT)
+
+
+def test_a_new_weighting_is_diagnosed_by_a_job_and_not_shown_as_the_old_one(
     app: Flask, large: FlaskClient
 ) -> None:
-    """The last state is shown only while the weighting in force is the same:
-    after a new one is confirmed, the pages wait for its job."""
+    """An edited set-up of a large survey is weighted by a job too (merging its
+    small cells and diagnosing it); confirming waits for that diagnosis. The
+    last state is shown only while the weighting in force is the same: after a
+    new one is confirmed, the pages wait for its job."""
     large.get("/berichte/1/ergebnisse")
     _run(app, _jobs(app)[0].id)
-    # the weighting page computes the edited set-up's diagnosis from the
-    # stored responses: no reading in the request
     computed = cache.COMPUTED.copy()
-    page = large.get("/berichte/1/gewichtung")
+    page = large.get("/berichte/1/gewichtung")  # no set-up yet: the one stored
     assert page.status_code == 200
-    assert cache.COMPUTED["frame"] == computed["frame"]
     token = csrf_token(page.get_data(as_text=True))
-    form = {
-        "csrf_token": token,
-        "method": "poststratify",
-        "source": "layer",
-        "mappings": "haushaltstyp -> family_type: 1,3 = couple_family; "
-        "2 = single_parent",
-        "cross_with_district": "y",
-        "auto_collapse": "y",
-        "lower_bound": "",
-        "upper_bound": "",
-        "min_cell_size": "5",
-        "collapse": "",
-    }
-    saved = large.post("/berichte/1/gewichtung", data=form)
-    assert saved.status_code in (200, 302), saved.get_data(as_text=True)[:2000]
+    saved = large.post(
+        "/berichte/1/gewichtung", data={**WEIGHTING_FORM, "csrf_token": token}
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    # saved at once; the small cells are left to the job, nothing weighed here
+    assert computed == cache.COMPUTED
+    assert _setup(app).collapse == {}
+    (draft,) = _draft_jobs(app)
+    assert draft.status == JobStatus.QUEUED
+    assert draft.params["merge"] is True
+
+    # confirming before the diagnosis is refused, with a note; nothing changes
+    early = large.post("/berichte/1/gewichtung/bestaetigen", data={"csrf_token": token})
+    assert early.status_code == 302
+    assert early.headers["Location"].endswith("/berichte/1/gewichtung")
+    assert not _setup(app).confirmed
+    waiting = large.get("/berichte/1/gewichtung")
+    assert waiting.status_code == 202
+    text = waiting.get_data(as_text=True)
+    assert "Diagnose der Gewichtung wird berechnet" in text
+    assert "wird noch im Hintergrund berechnet" in text  # the note
+    assert "/auswertung/stand?entwurf=1" in text
+    assert computed == cache.COMPUTED
+    assert len(_draft_jobs(app)) == 1  # the waiting pages queued no second one
+    status = large.get("/berichte/1/auswertung/stand?entwurf=1").get_json()
+    assert status == {**status, "ready": False, "status": "queued"}
+    with app.app_context():
+        findings_before = db.session.execute(
+            select(func.count())
+            .select_from(AnalysisCacheEntry)
+            .where(AnalysisCacheEntry.kind == "findings")
+        ).scalar_one()
+
+    _run(app, draft.id)
+    assert large.get("/berichte/1/auswertung/stand?entwurf=1").get_json()["ready"]
+    setup = _setup(app)
+    assert setup.collapse  # the demo has too small cells: some were merged
+    with app.app_context():
+        # the merges are those a small survey's save makes in the request
+        survey = db.session.get(Survey, 1)
+        row = weighting.weighting_setup(survey)
+        row.collapse = {}
+        direct = weighting.weighting_state(
+            survey, setup=row, draft=True, data=services.response_frame(survey)
+        )
+        assert setup.collapse == {
+            k: dict(v) for k, v in direct.weighted.diagnosis.suggestion.items()
+        }
+        db.session.rollback()
+        # stored beside the weighting in force, which stays served
+        findings_after = db.session.execute(
+            select(func.count())
+            .select_from(AnalysisCacheEntry)
+            .where(AnalysisCacheEntry.kind == "findings")
+        ).scalar_one()
+        assert findings_after == findings_before > 0
+        cache.clear_memory()  # another process: from the table
+    computed = cache.COMPUTED.copy()
+    diagnosed = large.get("/berichte/1/gewichtung")
+    assert diagnosed.status_code == 200
+    assert 'id="diagnose"' in diagnosed.get_data(as_text=True)
+    assert computed == cache.COMPUTED
+
     confirmed = large.post(
         "/berichte/1/gewichtung/bestaetigen", data={"csrf_token": token}
     )
     assert confirmed.status_code == 302
+    assert confirmed.headers["Location"].endswith("/berichte/1/ergebnisse")
+    assert _setup(app).confirmed
     pending = large.get("/berichte/1/ergebnisse")
     assert pending.status_code == 202
     _run(app, _jobs(app)[-1].id)
     shown = large.get("/berichte/1/ergebnisse").get_data(as_text=True)
     assert "Ergebnisse sind gewichtet (bestätigte Gewichtung)" in shown
     assert 'id="analysis-stale"' not in shown
+
+
+def test_a_failed_diagnosis_says_why_and_its_retry_merges_again(
+    app: Flask, large: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.config["JOB_MAX_ATTEMPTS"] = 1
+    large.get("/berichte/1/ergebnisse")
+    _run(app, _jobs(app)[0].id)
+    token = csrf_token(large.get("/berichte/1/gewichtung").get_data(as_text=True))
+    large.post("/berichte/1/gewichtung", data={**WEIGHTING_FORM, "csrf_token": token})
+
+    def full_disk(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("no space left on device")
+
+    # merging the small cells fails (as on a full disk); no retry is left
+    monkeypatch.setattr(analysis_jobs, "merge_small_cells", full_disk)
+    _run(app, _draft_jobs(app)[0].id)
+    assert _setup(app).collapse == {}
+    page = large.get("/berichte/1/gewichtung")
+    assert page.status_code == 202
+    text = page.get_data(as_text=True)
+    assert "Die Berechnung ist fehlgeschlagen" in text
+    assert 'name="entwurf" value="1"' in text
+    assert len(_draft_jobs(app)) == 1  # not repeated by itself
+    status = large.get("/berichte/1/auswertung/stand?entwurf=1").get_json()
+    assert status["status"] == "failed"
+
+    monkeypatch.undo()
+    retried = large.post(
+        "/berichte/1/auswertung/neu",
+        data={"csrf_token": token, "entwurf": "1", "next": "/berichte/1/gewichtung"},
+    )
+    assert retried.headers["Location"].endswith("/berichte/1/gewichtung")
+    jobs = _draft_jobs(app)
+    assert [j.status for j in jobs] == [JobStatus.FAILED, JobStatus.QUEUED]
+    assert jobs[1].params["merge"] is True  # the failed one's merging too
+    _run(app, jobs[1].id)
+    assert large.get("/berichte/1/gewichtung").status_code == 200
+    merged = _setup(app)
+    assert merged.collapse
+
+    # storing the diagnosis fails after the merging: the job is then that of
+    # the merged set-up, and is not repeated by itself either
+    large.post(
+        "/berichte/1/gewichtung",
+        data={**WEIGHTING_FORM, "min_cell_size": "8", "csrf_token": token},
+    )
+    monkeypatch.setattr(analysis_jobs, "store_draft", full_disk)
+    _run(app, _draft_jobs(app)[-1].id)
+    again = _setup(app).collapse
+    assert again  # merged afresh
+    assert again != merged.collapse
+    assert large.get("/berichte/1/gewichtung").status_code == 202
+    assert large.get("/berichte/1/gewichtung").status_code == 202
+    jobs = _draft_jobs(app)
+    assert [j.status for j in jobs][-1] == JobStatus.FAILED
+    assert jobs[-1].params["merge"] is False
+    assert len(jobs) == 3
 
 
 def test_a_failed_analysis_says_why_and_can_be_retried(

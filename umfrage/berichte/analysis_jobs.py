@@ -6,6 +6,10 @@ not analysed inside a request. After each change of its data or weighting, the
 first page that needs the analysis queues this job (one at a time per survey)
 and shows the last computed state of the same weighting, marked with its time,
 or a progress bar if there is none.
+
+The diagnosis of an edited, not yet confirmed weighting set-up of such a survey
+is a job too (``KIND_DRAFT``): the weighting page waits for it, and saving a
+set-up whose small cells are to be merged leaves the merging to it.
 """
 
 from __future__ import annotations
@@ -19,16 +23,25 @@ from ..auftraege.services import create_job
 from ..extensions import db
 from ..models import Job, JobStatus, Survey
 from . import outputs
-from .weighting import WeightingState, weighting_state
+from .weighting import (
+    WeightingState,
+    draft_fingerprint,
+    merge_small_cells,
+    store_draft,
+    weighting_setup,
+    weighting_state,
+)
 
 KIND = "analysis_refresh"
+KIND_DRAFT = "weighting_draft"
 
 
-def refresh_job(survey: Survey) -> Job | None:
-    """The survey's newest analysis job (queued, running or finished), if any."""
+def refresh_job(survey: Survey, kind: str = KIND) -> Job | None:
+    """The survey's newest analysis job (queued, running or finished), if any;
+    ``kind``: that of the draft diagnosis (``KIND_DRAFT``)."""
     return db.session.execute(
         select(Job)
-        .where(Job.kind == KIND, Job.survey_id == survey.id)
+        .where(Job.kind == kind, Job.survey_id == survey.id)
         .order_by(Job.id.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -74,8 +87,84 @@ def _refresh(job: Job, progress: Progress) -> None:
     return None
 
 
+def queue_draft(survey: Survey, actor_id: int | None) -> Job:
+    """Queue the diagnosis of the set-up as edited, unless a job for it is
+    waiting or running, or failed for this very set-up (``retry``)."""
+    job = refresh_job(survey, KIND_DRAFT)
+    setup = weighting_setup(survey)
+    if job is not None and (
+        job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+        or job.status == JobStatus.FAILED
+        and setup is not None
+        and job.params.get("setup") == draft_fingerprint(setup)
+    ):
+        return job
+    return start_draft(survey, actor_id)
+
+
+def start_draft(
+    survey: Survey, actor_id: int | None, *, merge_small_cells: bool = False
+) -> Job:
+    """Queue the diagnosis of the set-up as edited; ``merge_small_cells``:
+    first merge its too small cells (the set-up was saved with
+    ``defer_collapse``)."""
+    setup = weighting_setup(survey)
+    return create_job(
+        KIND_DRAFT,
+        _("Gewichtung prüfen: %(title)s", title=survey.title),
+        actor_id,
+        {
+            "setup": draft_fingerprint(setup) if setup is not None else None,
+            "merge": bool(merge_small_cells),
+        },
+        survey_id=survey.id,
+    )
+
+
+def retry_draft(survey: Survey, actor_id: int | None) -> Job:
+    """Queue the diagnosis again after a failed job; one that was to merge the
+    small cells of this very set-up first does so again."""
+    failed = refresh_job(survey, KIND_DRAFT)
+    setup = weighting_setup(survey)
+    merge = bool(
+        failed is not None
+        and setup is not None
+        and failed.params.get("merge")
+        and failed.params.get("setup") == draft_fingerprint(setup)
+    )
+    return start_draft(survey, actor_id, merge_small_cells=merge)
+
+
+def _draft(job: Job, progress: Progress) -> None:
+    survey = db.session.get(Survey, job.survey_id)
+    if survey is None:
+        raise JobError(_("Die Befragung gibt es nicht mehr."))
+    merge = bool(job.params.get("merge")) and job.params.get("setup") is not None
+    total = 2 if merge else 1
+    progress(0, total)
+    if merge:
+        if merge_small_cells(survey, str(job.params["setup"])):
+            # done: the job is now about the merged set-up (a failure below
+            # is this set-up's, and its retry does not merge again)
+            setup = weighting_setup(survey)
+            assert setup is not None
+            job.params = {"setup": draft_fingerprint(setup), "merge": False}
+            db.session.commit()
+        progress(1, total)
+    store_draft(survey)
+    progress(total, total)
+    return None
+
+
 def _findings_page(job: Job) -> str:
     return url_for("berichte.show_findings", survey_id=job.survey_id)
 
 
-KINDS = {KIND: JobKind(_refresh, result_page=_findings_page)}
+def _weighting_page(job: Job) -> str:
+    return url_for("berichte.edit_weighting", survey_id=job.survey_id) + "#diagnose"
+
+
+KINDS = {
+    KIND: JobKind(_refresh, result_page=_findings_page),
+    KIND_DRAFT: JobKind(_draft, result_page=_weighting_page),
+}

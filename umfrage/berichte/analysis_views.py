@@ -25,13 +25,26 @@ def current_state(survey: Survey, *, draft: bool = False) -> weighting.Weighting
     is raised (answered with the progress page)."""
     try:
         state = weighting.weighting_state(survey, draft=draft, in_request=True)
-    except weighting.AnalysisPending:
-        analysis_jobs.queue_refresh(survey, int(current_user.id))
+    except weighting.AnalysisPending as pending:
+        queue(pending)
         # without a worker of its own (immediate mode) the job has run meanwhile
         return weighting.weighting_state(survey, draft=draft, in_request=True)
     if state.stale is not None:
         analysis_jobs.queue_refresh(survey, int(current_user.id))
     return state
+
+
+def queue(pending: weighting.AnalysisPending) -> None:
+    """Queue the job that computes what is pending (unless it is queued)."""
+    survey = services.survey_or_404(pending.survey_id)
+    if pending.draft:
+        analysis_jobs.queue_draft(survey, int(current_user.id))
+    else:
+        analysis_jobs.queue_refresh(survey, int(current_user.id))
+
+
+def _kind(draft: bool) -> str:
+    return analysis_jobs.KIND_DRAFT if draft else analysis_jobs.KIND
 
 
 @bp.errorhandler(weighting.AnalysisPending)
@@ -41,7 +54,8 @@ def analysis_pending(error: weighting.AnalysisPending) -> Any:
         render_template(
             "berichte/analysis_pending.html",
             survey=survey,
-            job=analysis_jobs.refresh_job(survey),
+            job=analysis_jobs.refresh_job(survey, _kind(error.draft)),
+            draft=error.draft,
             form=FlaskForm(),
         ),
         ACCEPTED,
@@ -51,12 +65,17 @@ def analysis_pending(error: weighting.AnalysisPending) -> Any:
 @bp.route("/<int:survey_id>/auswertung/stand")
 @role_required(Role.ANALYST)
 def analysis_status(survey_id: int) -> Any:
-    """Whether the current analysis is stored, and the progress of its job."""
+    """Whether the current analysis is stored, and the progress of its job;
+    ``?entwurf=1``: the diagnosis of the edited weighting set-up."""
     survey = services.survey_or_404(survey_id)
-    job = analysis_jobs.refresh_job(survey)
+    draft = request.args.get("entwurf") == "1"
+    job = analysis_jobs.refresh_job(survey, _kind(draft))
+    ready = (
+        weighting.is_draft_current(survey) if draft else weighting.is_current(survey)
+    )
     response = jsonify(
         {
-            "ready": weighting.is_current(survey),
+            "ready": ready,
             "status": job.status.value if job else None,
             "done": job.progress_done if job else 0,
             "total": job.progress_total if job else 0,
@@ -73,13 +92,18 @@ def analysis_status(survey_id: int) -> Any:
 @bp.route("/<int:survey_id>/auswertung/neu", methods=["POST"])
 @role_required(Role.ANALYST)
 def retry_analysis(survey_id: int) -> Any:
-    """Compute the analysis again after a failed job."""
+    """Compute the analysis (``entwurf=1``: the diagnosis of the edited
+    weighting set-up) again after a failed job."""
     survey = services.survey_or_404(survey_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    job = analysis_jobs.refresh_job(survey)
+    draft = request.form.get("entwurf") == "1"
+    job = analysis_jobs.refresh_job(survey, _kind(draft))
     if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
-        analysis_jobs.start_refresh(survey, int(current_user.id))
+        if draft:
+            analysis_jobs.retry_draft(survey, int(current_user.id))
+        else:
+            analysis_jobs.start_refresh(survey, int(current_user.id))
     back = request.form.get("next", "")
     if not back.startswith(f"/berichte/{survey.id}/"):
         back = url_for(".show_findings", survey_id=survey.id)

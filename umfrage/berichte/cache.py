@@ -17,6 +17,10 @@ large and cheap to rebuild from the data); indicator tables and the weights per
 response are also stored in ``analysis_cache_entry`` (signed with the app's
 secret key), so another process serves them without estimating again. Entries
 of an older state are deleted when a newer one is stored.
+
+The diagnosis of an edited, not yet confirmed set-up (kind ``draft``) is kept
+beside the weighting in force: storing one replaces only the survey's other
+drafts, and storing a result of the weighting in force leaves drafts alone.
 """
 
 from __future__ import annotations
@@ -62,7 +66,9 @@ copyreg.pickle(types.MappingProxyType, lambda m: (_mapping_proxy, (dict(m),)))
 COMPUTED: Counter[str] = Counter()
 
 _MEMORY: OrderedDict[tuple[str, str], Any] = OrderedDict()
-_MEMORY_LIMITS = {"frame": 2, "state": 4, "weighting": 4, "findings": 512}
+_MEMORY_LIMITS = {"frame": 2, "state": 4, "weighting": 4, "draft": 2, "findings": 512}
+#: Kinds stored beside the weighting in force rather than in its place.
+SIDE_KINDS = ("draft",)
 _LOCK = threading.Lock()
 
 
@@ -261,11 +267,16 @@ def _load(payload: bytes) -> Any:
 
 def _store(kind: str, survey_id: int, state_key: str, key: str, value: Any) -> None:
     body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    if kind in SIDE_KINDS:
+        same_place = AnalysisCacheEntry.kind == kind
+    else:
+        same_place = AnalysisCacheEntry.kind.not_in(SIDE_KINDS)
     try:
         db.session.execute(
             delete(AnalysisCacheEntry).where(
                 AnalysisCacheEntry.survey_id == survey_id,
                 AnalysisCacheEntry.state_key != state_key,
+                same_place,
             )
         )
         db.session.add(

@@ -229,8 +229,9 @@ def edit_weighting(survey_id: int) -> Any:
         return _preview(
             survey_id, survey, form, choices, mapping_list, mapping_problems
         )
+    defer = bool(form.auto_collapse.data) and weighting.too_large_for_a_request(survey)
     try:
-        weighting.save_weighting_setup(
+        setup = weighting.save_weighting_setup(
             survey,
             {
                 "method": form.method.data,
@@ -246,6 +247,7 @@ def edit_weighting(survey_id: int) -> Any:
                 "collapse": form.collapse.data,
             },
             current_user.id,
+            defer_collapse=defer,
         )
     except SetupError as error:
         _attach(form, error)
@@ -256,10 +258,35 @@ def edit_weighting(survey_id: int) -> Any:
             choices=choices,
             status=BAD_REQUEST,
         )
+    if defer and setup.method != "none":
+        # a large survey: the job merges the small cells and diagnoses
+        analysis_jobs.start_draft(survey, current_user.id, merge_small_cells=True)
     flash(
         _("Die Gewichtung ist gespeichert. Bitte die Diagnose prüfen und bestätigen.")
     )
     return redirect(url_for(".edit_weighting", survey_id=survey_id) + "#diagnose")
+
+
+def _wait_for_diagnosis(survey_id: int, pending: weighting.AnalysisPending) -> Any:
+    """A large survey's diagnosis (or responses) is not computed yet: queue
+    its job and go to the weighting page, which shows its progress."""
+    analysis_views.queue(pending)
+    if pending.draft:
+        flash(
+            _(
+                "Die Diagnose der Gewichtung wird noch im Hintergrund berechnet. "
+                "Bitte prüfen Sie sie, sobald sie angezeigt wird, und versuchen "
+                "Sie es dann erneut."
+            )
+        )
+    else:
+        flash(
+            _(
+                "Die Antworten werden noch im Hintergrund gelesen und gewichtet. "
+                "Bitte versuchen Sie es erneut, sobald die Seite sie zeigt."
+            )
+        )
+    return redirect(url_for(".edit_weighting", survey_id=survey_id))
 
 
 def _preview(
@@ -289,7 +316,10 @@ def _preview(
                 "min_cell_size": form.min_cell_size.data,
                 "collapse": "" if form.auto_collapse.data else form.collapse.data,
             },
+            in_request=True,
         )
+    except weighting.AnalysisPending as pending:
+        return _wait_for_diagnosis(survey_id, pending)
     except SetupError as error:
         return _weighting_page(
             survey_id,
@@ -344,7 +374,11 @@ def apply_collapse(survey_id: int) -> Any:
     if not forms.ActionForm().validate_on_submit():
         abort(BAD_REQUEST)
     try:
-        merged = weighting.apply_collapse_suggestion(survey, current_user.id)
+        merged = weighting.apply_collapse_suggestion(
+            survey, current_user.id, in_request=True
+        )
+    except weighting.AnalysisPending as pending:
+        return _wait_for_diagnosis(survey_id, pending)
     except SetupError as error:
         return _weighting_page(survey_id, problems=error.problems, status=BAD_REQUEST)
     flash(
@@ -363,7 +397,9 @@ def confirm_weighting(survey_id: int) -> Any:
     if not forms.ActionForm().validate_on_submit():
         abort(BAD_REQUEST)
     try:
-        weighting.confirm_weighting(survey, current_user.id)
+        weighting.confirm_weighting(survey, current_user.id, in_request=True)
+    except weighting.AnalysisPending as pending:
+        return _wait_for_diagnosis(survey_id, pending)
     except SetupError as error:
         return _weighting_page(survey_id, problems=error.problems, status=BAD_REQUEST)
     flash(_("Die Gewichtung wird jetzt für alle Ergebnisse verwendet."))
@@ -520,4 +556,9 @@ def queue_output(survey_id: int) -> Any:
 
 
 # Registers the analysis, model and rules routes on bp.
-from . import analysis_views, rules_views, small_area_views  # noqa: E402, F401
+from . import (  # noqa: E402, F401 - the last two register their routes
+    analysis_jobs,
+    analysis_views,
+    rules_views,
+    small_area_views,
+)

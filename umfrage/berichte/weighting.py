@@ -91,10 +91,16 @@ def spec_of(
 
 
 def save_weighting_setup(
-    survey: Survey, values: dict[str, Any], actor_id: int | None
+    survey: Survey,
+    values: dict[str, Any],
+    actor_id: int | None,
+    *,
+    defer_collapse: bool = False,
 ) -> WeightingSetup:
     """Validate and store a set-up (unconfirmed); :class:`SetupError` on bad input,
-    nothing changed then."""
+    nothing changed then. ``defer_collapse``: the too small cells asked to be
+    merged (``auto_collapse``) are left to a job (``merge_small_cells``); the
+    set-up is stored without merges."""
     questionnaire = questionnaire_of(survey.questionnaire_version)
     setup = weighting_setup(survey)
     problems: list[tuple[str, str]] = []
@@ -174,11 +180,12 @@ def save_weighting_setup(
     if values.get("auto_collapse") and method != "none":
         # merge too small cells now, afresh for this mapping and minimum
         setup.collapse = {}
-        db.session.flush()
-        state = weighting_state(survey, setup=setup, draft=True)
-        setup.collapse = {
-            k: dict(v) for k, v in state.weighted.diagnosis.suggestion.items()
-        }
+        if not defer_collapse:
+            db.session.flush()
+            state = weighting_state(survey, setup=setup, draft=True)
+            setup.collapse = {
+                k: dict(v) for k, v in state.weighted.diagnosis.suggestion.items()
+            }
     audit.record(actor_id, "save_weighting", f"survey:{survey.id}", method=method)
     db.session.commit()
     return setup
@@ -204,12 +211,31 @@ def store_margins(
     return setup
 
 
-def apply_collapse_suggestion(survey: Survey, actor_id: int | None) -> int:
-    """Take over the suggested collapse; returns the number of merged districts."""
+def merge_small_cells(survey: Survey, fingerprint: str) -> bool:
+    """Merge the too small cells of the set-up as saved (a job's part of
+    ``save_weighting_setup(defer_collapse=True)``), unless it has been edited
+    since (``fingerprint``); whether it merged."""
+    setup = weighting_setup(survey)
+    if setup is None or setup.confirmed or draft_fingerprint(setup) != fingerprint:
+        return False
+    state = weighting_state(survey, setup=setup, draft=True)
+    setup.collapse = {
+        k: dict(v) for k, v in state.weighted.diagnosis.suggestion.items()
+    }
+    db.session.commit()
+    return True
+
+
+def apply_collapse_suggestion(
+    survey: Survey, actor_id: int | None, *, in_request: bool = False
+) -> int:
+    """Take over the suggested collapse; returns the number of merged districts.
+    ``in_request``: see :func:`weighting_state` (may raise
+    :class:`AnalysisPending`)."""
     setup = weighting_setup(survey)
     if setup is None:
         raise SetupError([("collapse", "Es gibt noch keine Gewichtung.")])
-    state = weighting_state(survey, setup=setup, draft=True)
+    state = weighting_state(survey, setup=setup, draft=True, in_request=in_request)
     suggestion = state.weighted.diagnosis.suggestion
     if not suggestion:
         raise SetupError([("collapse", "Es gibt keinen Vorschlag zum Zusammenlegen.")])
@@ -222,12 +248,16 @@ def apply_collapse_suggestion(survey: Survey, actor_id: int | None) -> int:
     return len(suggestion.get("district", {}))
 
 
-def confirm_weighting(survey: Survey, actor_id: int | None) -> None:
-    """Use the set-up for findings; only when its diagnostics show no error."""
+def confirm_weighting(
+    survey: Survey, actor_id: int | None, *, in_request: bool = False
+) -> None:
+    """Use the set-up for findings; only when its diagnostics show no error.
+    ``in_request``: see :func:`weighting_state` (may raise
+    :class:`AnalysisPending`)."""
     setup = weighting_setup(survey)
     if setup is None:
         raise SetupError([("confirm", "Es gibt noch keine Gewichtung.")])
-    state = weighting_state(survey, setup=setup, draft=True)
+    state = weighting_state(survey, setup=setup, draft=True, in_request=in_request)
     if not state.weighted.diagnosis.ok:
         raise SetupError(
             [
@@ -254,11 +284,13 @@ def confirm_weighting(survey: Survey, actor_id: int | None) -> None:
 
 
 def preview_cells(
-    survey: Survey, values: dict[str, Any]
+    survey: Survey, values: dict[str, Any], *, in_request: bool = False
 ) -> list[weighting_preview.VariablePreview]:
     """The weighting cells of an unsaved set-up (district × level: responses,
     population, flags) and the collapse proposal; stores nothing. Raises
-    :class:`SetupError` for what the layer cannot give."""
+    :class:`SetupError` for what the layer cannot give. ``in_request``: the
+    responses of a large survey come from the stored weighting in force, or
+    :class:`AnalysisPending` is raised."""
     collapse: dict[str, dict[str, str]] = {}
     if values.get("collapse"):
         collapse = analysis.parse_collapse(
@@ -277,7 +309,11 @@ def preview_cells(
     )
     if spec.method == "none" or not spec.mappings:
         return []
-    data = response_frame(survey)
+    data = _frame(
+        survey,
+        cache.data_key(survey),
+        lambda: not in_request or not too_large_for_a_request(survey),
+    )
     return weighting_preview.cell_preview(
         data.frame,
         spec,
@@ -289,6 +325,10 @@ def preview_cells(
 
 
 # ---------------------------------------------------------------------- state
+#: The cache kind of a stored diagnosis of an edited, unconfirmed set-up.
+DRAFT = "draft"
+
+
 @dataclass(frozen=True)
 class Stale:
     """A weighting state of earlier data, shown while the current one is being
@@ -312,11 +352,14 @@ class WeightingState:
 
 class AnalysisPending(Exception):  # noqa: N818 - not an error: a state
     """The survey is too large to be analysed inside a request and no result
-    of its weighting set-up is stored yet: a job has to compute it."""
+    of its weighting set-up is stored yet: a job has to compute it. ``draft``:
+    the diagnosis of the edited, unconfirmed set-up is missing (its job is
+    ``analysis_jobs.KIND_DRAFT``), not the weighting in force."""
 
-    def __init__(self, survey_id: int) -> None:
-        super().__init__(survey_id)
+    def __init__(self, survey_id: int, draft: bool = False) -> None:
+        super().__init__(survey_id, draft)
         self.survey_id = survey_id
+        self.draft = draft
 
 
 @dataclass(frozen=True)
@@ -350,8 +393,8 @@ def weighting_state(
     ``ANALYSIS_REQUEST_MAX_RESPONSES`` is then not read and weighted here: the
     last stored state of the same set-up is returned, marked ``stale``, and
     :class:`AnalysisPending` is raised if there is none (a job computes it,
-    ``analysis_jobs``). The weighting of an edited, unconfirmed set-up is
-    computed here, from the stored state's responses."""
+    ``analysis_jobs``). The diagnosis of an edited, unconfirmed set-up
+    (``draft``) is then the one its job stored, or pending too."""
     setup = setup if setup is not None else weighting_setup(survey)
     if data is not None:
         return _weigh(survey, data, setup, draft)
@@ -366,9 +409,17 @@ def weighting_state(
         return not in_request or not too_large_for_a_request(survey)
 
     if draft:
-        frame = _frame(survey, data_key, may_compute)
         key = cache.state_key(data_key, _setup_key(setup, True))
-        state = cache.memoized("state", key, lambda: _weigh(survey, frame, setup, True))
+        state = cache.recall("state", key)
+        if state is None and in_request and too_large_for_a_request(survey):
+            state = cache.peek(DRAFT, survey.id, key, [])
+            if state is None:
+                raise AnalysisPending(survey.id, draft=True)
+        if state is None:
+            frame = _frame(survey, data_key, may_compute)
+            state = cache.memoized(
+                "state", key, lambda: _weigh(survey, frame, setup, True)
+            )
         return replace(state, survey=survey, setup=setup, key=key)
     key = cache.state_key(data_key, _setup_key(setup, False))
     found = cache.peek("weighting", survey.id, key, [])
@@ -410,6 +461,41 @@ def is_current(survey: Survey) -> bool:
     setup = weighting_setup(survey)
     key = cache.state_key(cache.data_key(survey), _setup_key(setup, False))
     return cache.is_stored("weighting", survey.id, key, [])
+
+
+def store_draft(survey: Survey) -> WeightingState:
+    """Weigh the edited set-up (in a job) and store its diagnosis for the pages
+    of every process: the state without its responses and weighted design,
+    which a diagnosis does not need (a large survey's would be tens of MB)."""
+    state = weighting_state(survey, draft=True)
+    if state.setup is None or state.setup.confirmed:
+        return state  # the set-up as edited is the one in force: nothing to store
+    slim = replace(
+        state,
+        survey=None,  # type: ignore[arg-type]
+        setup=None,
+        key="",
+        data=replace(state.data, frame=state.data.frame.iloc[:0]),
+        weighted=replace(state.weighted, design=None),
+    )
+    cache.put(DRAFT, survey.id, state.key, [], slim)
+    return state
+
+
+def is_draft_current(survey: Survey) -> bool:
+    """Whether the diagnosis of the set-up as edited is stored for the current
+    data (or there is no edited set-up apart from the one in force)."""
+    setup = weighting_setup(survey)
+    if setup is None or setup.confirmed:
+        return is_current(survey)
+    key = cache.state_key(cache.data_key(survey), _setup_key(setup, True))
+    return cache.is_stored(DRAFT, survey.id, key, [])
+
+
+def draft_fingerprint(setup: WeightingSetup) -> str:
+    """The set-up as edited, as a fingerprint: a job that merges its small
+    cells checks that nobody has edited it meanwhile."""
+    return _digest_setup(_setup_key(setup, True))
 
 
 def too_large_for_a_request(survey: Survey) -> bool:
