@@ -11,7 +11,7 @@ comes from ``auswertung`` (weighting, estimation, comparison with the city).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,8 +114,9 @@ def _weighting_frame(
         if source is None:
             values = pd.Series([None] * len(frame), index=frame.index, dtype=object)
         else:
-            values = source.map(
-                lambda v, codes=mapping.codes: codes.get(level_key(v) or "", None)
+            values = _map_distinct(
+                source,
+                lambda v, codes=mapping.codes: codes.get(level_key(v) or "", None),
             )
         ok = np.array(values.notna().to_numpy(), dtype=bool)
         missing = keep & ~ok
@@ -130,6 +131,23 @@ def _weighting_frame(
     return result, [(text, count) for text, count in excluded if count]
 
 
+def _map_distinct(series: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """``series.map(function)``, calling ``function`` once per distinct value
+    instead of once per row, for a column of numbers or of text (answers, and
+    the weighting frame, which the collapse suggestion maps a few dozen times)."""
+    codes, uniques = pd.factorize(series)
+    numbers = series.dtype.kind in "fiu"
+    if not numbers and not all(isinstance(value, str) for value in uniques):
+        return series.map(function)  # mixed objects may compare equal (1 == True)
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = [function(value) for value in uniques]
+    result = pd.Series(mapped[np.maximum(codes, 0)], index=series.index, dtype=object)
+    missing = codes < 0
+    if missing.any():
+        result[missing] = series[missing].map(function)
+    return result
+
+
 def _key_series(
     data: pd.DataFrame,
     variables: Sequence[str],
@@ -139,8 +157,9 @@ def _key_series(
     for variable in variables:
         mapping = collapse.get(variable, {})
         parts.append(
-            data[variable].map(
-                lambda v, m=mapping: m.get(level_key(v) or "", level_key(v))
+            _map_distinct(
+                data[variable],
+                lambda v, m=mapping: m.get(level_key(v) or "", level_key(v)),
             )
         )
     if not parts:
@@ -237,7 +256,9 @@ def suggest_collapse(
     codes = sorted(set(parents) | {str(c) for c in data[DISTRICT].dropna().unique()})
     group = {code: base.get(code, code) for code in codes}
     unresolved: set[str] = set()
-    counts = data[DISTRICT].map(lambda v: group.get(str(v), str(v))).value_counts()
+    counts = _map_distinct(
+        data[DISTRICT], lambda v: group.get(str(v), str(v))
+    ).value_counts()
     for _ in range(len(codes)):
         current = {
             **{k: dict(v) for k, v in collapse.items()},
@@ -258,8 +279,7 @@ def suggest_collapse(
         if not problems:
             break
         counts = (
-            data[DISTRICT]
-            .map(lambda v: group.get(str(v), str(v)))
+            _map_distinct(data[DISTRICT], lambda v: group.get(str(v), str(v)))
             .value_counts()
             .to_dict()
         )
