@@ -103,6 +103,10 @@ class DefaultConfig:
     # and the findings after each change, and the pages show the last computed
     # state, marked as such, meanwhile (berichte/analysis_jobs.py).
     ANALYSIS_REQUEST_MAX_RESPONSES = 10000
+    # During a busy field phase new responses arrive every minute: the analysis
+    # of such a survey (half a minute of CPU at 100,000) is run again at most
+    # this often; the pages say when the next state will be computed.
+    ANALYSIS_REFRESH_MIN_SECONDS = 300
     # Where respondents reach the app, e.g. "https://umfrage.stadt.de": letters, QR
     # codes and resume links are built from it, never from the request's Host
     # header. Set it before printing letters.

@@ -11,6 +11,7 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     format_percent,
+    format_time,
     get_locale,
 )
 from flask_babel import gettext as _
@@ -71,4 +72,5 @@ def register(app: Flask) -> None:
         format_datetime=format_datetime,
         format_decimal=format_decimal,
         format_percent=format_percent,
+        format_time=format_time,
     )

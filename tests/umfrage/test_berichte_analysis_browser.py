@@ -40,6 +40,7 @@ def _large_survey_and_analyst(
     with app.app_context():
         complete = services.complete_count(db.session.get(Survey, 1))
     app.config["ANALYSIS_REQUEST_MAX_RESPONSES"] = complete - 1
+    app.config["ANALYSIS_REFRESH_MIN_SECONDS"] = 0  # each new response: a job
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server}/anmelden")
     page.get_by_label("Benutzername").fill("auswertung")

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from tests.conftest import csrf_token, login
 from tests.umfrage.helpers import (
@@ -30,6 +31,7 @@ from umfrage.auftraege import queue, runner
 from umfrage.berichte import analysis_jobs, cache, outputs, services, weighting
 from umfrage.extensions import db
 from umfrage.models import (
+    LOCAL_TIMEZONE,
     AnalysisCacheEntry,
     Job,
     JobStatus,
@@ -53,6 +55,7 @@ def large(app: Flask, client: FlaskClient, tmp_path: Any) -> Iterator[FlaskClien
         app.config["ANALYSIS_REQUEST_MAX_RESPONSES"] = (
             services.complete_count(survey) - 1
         )
+        app.config["ANALYSIS_REFRESH_MIN_SECONDS"] = 0  # see test_refresh_interval…
         db.session.execute(delete(AnalysisCacheEntry))
         db.session.commit()
         cache.clear_memory()
@@ -197,6 +200,49 @@ def test_new_responses_show_the_last_state_marked_until_the_job_has_run(
     assert _complete_count(after) == complete + 1
 
 
+def test_refresh_interval_bounds_the_jobs_of_a_busy_field_phase(
+    app: Flask, large: FlaskClient
+) -> None:
+    """New responses every minute: the analysis runs again at most every
+    ``ANALYSIS_REFRESH_MIN_SECONDS``; meanwhile the pages say when the next
+    state is computed, and once it is due a page (or its script) queues it."""
+    app.config["ANALYSIS_REFRESH_MIN_SECONDS"] = 300
+    large.get("/berichte/1/ergebnisse")
+    _run(app, _jobs(app)[0].id)
+    complete = _complete(app)
+    add_complete_response(app, ANSWERS)
+    text = large.get("/berichte/1/").get_data(as_text=True)
+    note = re.search(r'id="analysis-stale">([^<]*)<', text)
+    assert note, text[:3000]
+    with app.app_context():
+        (job,) = _jobs(app)
+        finished = job.finished_at.replace(tzinfo=UTC)
+    due = (finished + timedelta(seconds=300)).astimezone(LOCAL_TIMEZONE)
+    assert f"mit {complete} vollständigen Antworten" in note.group(1)
+    assert "höchstens alle 5 Minuten" in note.group(1)
+    assert f"ab {due:%H:%M} Uhr im Hintergrund berechnet" in note.group(1)
+    status = large.get("/berichte/1/auswertung/stand").get_json()
+    assert status["ready"] is False
+    assert [j.status for j in _jobs(app)] == [JobStatus.DONE]  # nothing queued
+
+    # five minutes later: the page's script asks, and the job is queued
+    with app.app_context():
+        db.session.execute(
+            update(Job)
+            .where(Job.id == job.id)
+            .values(finished_at=job.finished_at - timedelta(seconds=301))
+        )
+        db.session.commit()
+    status = large.get("/berichte/1/auswertung/stand").get_json()
+    assert status["status"] == "queued"
+    assert [j.status for j in _jobs(app)] == [JobStatus.DONE, JobStatus.QUEUED]
+    _run(app, _jobs(app)[-1].id)
+    assert large.get("/berichte/1/auswertung/stand").get_json()["ready"] is True
+    assert _complete_count(large.get("/berichte/1/").get_data(as_text=True)) == (
+        complete + 1
+    )
+
+
 WEIGHTING_FORM = {
     "method": "poststratify",
     "source": "layer",
@@ -309,6 +355,23 @@ def test_a_new_weighting_is_diagnosed_by_a_job_and_not_shown_as_the_old_one(
     shown = large.get("/berichte/1/ergebnisse").get_data(as_text=True)
     assert "Ergebnisse sind gewichtet (bestätigte Gewichtung)" in shown
     assert 'id="analysis-stale"' not in shown
+
+    # editing the confirmed set-up again leaves it in force: the findings
+    # stay served as they are, nothing is computed or queued for them
+    refreshes = len(_jobs(app))
+    computed = cache.COMPUTED.copy()
+    large.post(
+        "/berichte/1/gewichtung",
+        data={**WEIGHTING_FORM, "min_cell_size": "8", "csrf_token": token},
+    )
+    assert not _setup(app).confirmed
+    again = large.get("/berichte/1/ergebnisse")
+    assert again.status_code == 200
+    text = again.get_data(as_text=True)
+    assert "Ergebnisse sind gewichtet (bestätigte Gewichtung)" in text
+    assert 'id="analysis-stale"' not in text
+    assert computed == cache.COMPUTED
+    assert len(_jobs(app)) == refreshes
 
 
 def test_a_failed_diagnosis_says_why_and_its_retry_merges_again(

@@ -14,14 +14,16 @@ set-up whose small cells are to be merged leaves the merging to it.
 
 from __future__ import annotations
 
-from flask import url_for
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..auftraege.runner import JobError, JobKind, Progress
 from ..auftraege.services import create_job
 from ..extensions import db
-from ..models import Job, JobStatus, Survey
+from ..models import Job, JobStatus, Survey, utc_now
 from . import outputs
 from .weighting import (
     WeightingState,
@@ -59,6 +61,22 @@ def queue_refresh(survey: Survey, actor_id: int | None) -> Job:
     ):
         return job
     return start_refresh(survey, actor_id)
+
+
+def refresh_due_at(survey: Survey) -> datetime | None:
+    """When the analysis of newer data may run again: None if now. It runs at
+    most every ``ANALYSIS_REFRESH_MIN_SECONDS`` after the last one finished."""
+    interval = int(current_app.config["ANALYSIS_REFRESH_MIN_SECONDS"])
+    job = refresh_job(survey)
+    if interval <= 0 or job is None or job.status != JobStatus.DONE:
+        return None
+    finished = job.finished_at
+    if finished is None:
+        return None
+    if finished.tzinfo is None:  # SQLite drops the zone
+        finished = finished.replace(tzinfo=UTC)
+    due = finished + timedelta(seconds=interval)
+    return due if due > utc_now() else None
 
 
 def start_refresh(survey: Survey, actor_id: int | None) -> Job:

@@ -4,6 +4,7 @@ the retry of a failed analysis (registered on the ``berichte`` blueprint)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import abort, jsonify, redirect, render_template, request, url_for
@@ -30,7 +31,11 @@ def current_state(survey: Survey, *, draft: bool = False) -> weighting.Weighting
         # without a worker of its own (immediate mode) the job has run meanwhile
         return weighting.weighting_state(survey, draft=draft, in_request=True)
     if state.stale is not None:
-        analysis_jobs.queue_refresh(survey, int(current_user.id))
+        due = analysis_jobs.refresh_due_at(survey)
+        if due is None:
+            analysis_jobs.queue_refresh(survey, int(current_user.id))
+        else:  # run again only so often during a busy field phase
+            state = replace(state, stale=replace(state.stale, next_at=due))
     return state
 
 
@@ -66,13 +71,19 @@ def analysis_pending(error: weighting.AnalysisPending) -> Any:
 @role_required(Role.ANALYST)
 def analysis_status(survey_id: int) -> Any:
     """Whether the current analysis is stored, and the progress of its job;
-    ``?entwurf=1``: the diagnosis of the edited weighting set-up."""
+    ``?entwurf=1``: the diagnosis of the edited weighting set-up. A page showing
+    an earlier state asks this until the new one is there: once the next
+    analysis is due (``ANALYSIS_REFRESH_MIN_SECONDS``) it is queued here."""
     survey = services.survey_or_404(survey_id)
     draft = request.args.get("entwurf") == "1"
     job = analysis_jobs.refresh_job(survey, _kind(draft))
     ready = (
         weighting.is_draft_current(survey) if draft else weighting.is_current(survey)
     )
+    if not ready and not draft and analysis_jobs.refresh_due_at(survey) is None:
+        # a page showing an earlier state asks: its refresh is due now
+        analysis_jobs.queue_refresh(survey, int(current_user.id))
+        job = analysis_jobs.refresh_job(survey)
     response = jsonify(
         {
             "ready": ready,

@@ -332,9 +332,11 @@ DRAFT = "draft"
 @dataclass(frozen=True)
 class Stale:
     """A weighting state of earlier data, shown while the current one is being
-    computed: when it was computed."""
+    computed: when it was computed, and when the next one will be computed if
+    not at once (``ANALYSIS_REFRESH_MIN_SECONDS``)."""
 
     computed_at: datetime
+    next_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -533,8 +535,10 @@ def _setup_key(setup: WeightingSetup | None, draft: bool) -> Any:
         return None
     if draft:
         return ["draft", setup_fields(setup), setup.confirmed, setup.in_force]
-    fields = setup_fields(setup) if setup.in_force is None else None
-    return ["in force", setup.in_force, setup.confirmed, fields]
+    if setup.in_force is not None:
+        # editing the set-up (which clears ``confirmed``) leaves it in force
+        return ["in force", setup.in_force]
+    return ["in force", None, setup.confirmed, setup_fields(setup)]
 
 
 def _weigh(
