@@ -96,6 +96,8 @@ def main() -> int:
                 "RATELIMIT_ENABLED": False,
                 # nobody consumes it: this script runs each job as a worker would
                 "QUEUE_URL": f"sqlite:///{Path(folder) / 'queue.sqlite'}",
+                # the new response below is analysed at once, not 5 minutes later
+                "ANALYSIS_REFRESH_MIN_SECONDS": 0,
             }
         )
         with app.app_context():
@@ -173,6 +175,8 @@ def main() -> int:
         )
         stale_p95 = stale_times[min(len(stale_times) - 1, int(0.95 * len(stale_times)))]
         run_jobs()
+        with app.app_context():
+            assert weighting.is_current(db.session.get(type(survey), survey_id))
 
         keys = [d.key for d in definitions]
         for key in keys:  # warm: every indicator once

@@ -37,6 +37,7 @@ from umfrage.models import (
     JobStatus,
     Survey,
     WeightingSetup,
+    utc_now,
 )
 
 ANSWERS = {"einwilligung": True, "zufriedenheit_kultur": 1}
@@ -512,3 +513,37 @@ def test_each_stored_finding_equals_the_one_computed_alone(app: Flask) -> None:
         for definition in definitions:
             alone = outputs.findings(state, [definition])
             assert repr(alone) == repr(stored[definition.key]), definition.key
+
+
+def test_merging_small_cells_never_overwrites_a_later_save(
+    app: Flask, large: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The analyst saves the set-up again while the job is merging the cells of
+    the one saved before: the later save stands."""
+    token = csrf_token(large.get("/berichte/1/gewichtung").get_data(as_text=True))
+    large.post("/berichte/1/gewichtung", data={**WEIGHTING_FORM, "csrf_token": token})
+    (job,) = _draft_jobs(app)
+    weigh = weighting.weighting_state
+    by_hand = {"district": {"0101": "0102"}}
+
+    def meanwhile(*args: Any, **kwargs: Any) -> Any:
+        state = weigh(*args, **kwargs)
+        other = db.engine.connect()  # the analyst's request, another session
+        other.execute(
+            update(WeightingSetup).values(
+                collapse=by_hand, updated_at=utc_now(), min_cell_size=9
+            )
+        )
+        other.commit()
+        other.close()
+        return state
+
+    monkeypatch.setattr(weighting, "weighting_state", meanwhile)
+    with app.app_context():
+        survey = db.session.get(Survey, 1)
+        assert not weighting.merge_small_cells(survey, job.params["setup"])
+        db.session.remove()
+    monkeypatch.undo()
+    setup = _setup(app)
+    assert setup.collapse == by_hand
+    assert setup.min_cell_size == 9

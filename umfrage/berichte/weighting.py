@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import audit
 from ..extensions import db
@@ -218,12 +218,23 @@ def merge_small_cells(survey: Survey, fingerprint: str) -> bool:
     setup = weighting_setup(survey)
     if setup is None or setup.confirmed or draft_fingerprint(setup) != fingerprint:
         return False
+    saved_at = setup.updated_at
     state = weighting_state(survey, setup=setup, draft=True)
-    setup.collapse = {
-        k: dict(v) for k, v in state.weighted.diagnosis.suggestion.items()
-    }
+    merged = {k: dict(v) for k, v in state.weighted.diagnosis.suggestion.items()}
+    # only if nobody has saved the set-up again meanwhile
+    written = db.session.execute(
+        update(WeightingSetup)
+        .where(
+            WeightingSetup.id == setup.id,
+            WeightingSetup.updated_at == saved_at,
+            WeightingSetup.confirmed.is_(False),
+        )
+        .values(collapse=merged)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    return True
+    db.session.expire(setup)
+    return bool(written.rowcount)
 
 
 def apply_collapse_suggestion(
