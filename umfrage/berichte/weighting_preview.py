@@ -17,8 +17,8 @@ from .analysis import (
     WeightingSpec,
     _weighting_frame,
     layer_margins,
-    suggest_collapse,
 )
+from .cells import suggest_collapse
 
 
 @dataclass(frozen=True)
