@@ -126,7 +126,7 @@ def memoized(kind: str, key: str, compute: Callable[[], T]) -> T:
         return found  # type: ignore[no-any-return]
     value = compute()
     COMPUTED[kind] += 1
-    _remember(kind, key, value)
+    remember(kind, key, value)
     return value
 
 
@@ -140,11 +140,7 @@ def recall(kind: str, key: str) -> Any:
 
 
 def remember(kind: str, key: str, value: Any) -> None:
-    """Keep a result in this process (one obtained without computing it)."""
-    _remember(kind, key, value)
-
-
-def _remember(kind: str, key: str, value: Any) -> None:
+    """Keep a result in this process (the latest few of each kind)."""
     with _LOCK:
         _MEMORY[(kind, key)] = value
         _MEMORY.move_to_end((kind, key))
@@ -176,45 +172,53 @@ def stored(
     if store:
         put(kind, survey_id, state_key, parts, value)
     else:
-        _remember(kind, _digest([kind, state_key, *parts]), value)
+        remember(kind, _digest([kind, state_key, *parts]), value)
     return value
 
 
 def peek(kind: str, survey_id: int, state_key: str, parts: Sequence[Any]) -> Any:
     """The stored result from memory or the table; None if there is none."""
-    key = _digest([kind, state_key, *parts])
+    return _fetch(kind, survey_id, _digest([kind, state_key, *parts]))
+
+
+def _fetch(kind: str, survey_id: int, key: str) -> Any:
+    """The entry from memory, else its verified value from the table (then kept
+    in memory); None if there is none."""
     found = recall(kind, key)
     if found is not None:
         return found
-    value = _read(survey_id, key)
-    if value is not None:
-        _remember(kind, key, value)
-    return value
-
-
-def _read(survey_id: int, key: str) -> Any:
-    """The verified value of a stored entry; None if there is none."""
     payload = db.session.execute(
         select(AnalysisCacheEntry.payload).where(
             AnalysisCacheEntry.survey_id == survey_id,
             AnalysisCacheEntry.key == key,
         )
     ).scalar_one_or_none()
-    return _load(payload) if payload is not None else None
+    value = _load(payload) if payload is not None else None
+    if value is not None:
+        remember(kind, key, value)
+    return value
 
 
 def is_stored(kind: str, survey_id: int, state_key: str, parts: Sequence[Any]) -> bool:
     """Whether the table holds the result (without reading it)."""
-    key = _digest([kind, state_key, *parts])
-    return (
+    return which_stored(kind, survey_id, state_key, [parts])[0]
+
+
+def which_stored(
+    kind: str, survey_id: int, state_key: str, each: Sequence[Sequence[Any]]
+) -> list[bool]:
+    """For each ``parts`` of ``each``: whether the table holds that result (one
+    query for all, without reading them)."""
+    keys = [_digest([kind, state_key, *parts]) for parts in each]
+    found = set(
         db.session.execute(
             select(AnalysisCacheEntry.key).where(
                 AnalysisCacheEntry.survey_id == survey_id,
-                AnalysisCacheEntry.key == key,
+                AnalysisCacheEntry.key.in_(keys),
             )
-        ).first()
-        is not None
+        ).scalars()
     )
+    return [key in found for key in keys]
 
 
 def put(
@@ -222,9 +226,22 @@ def put(
 ) -> None:
     """Keep the result in memory and store it, deleting the survey's entries of
     every other state."""
-    key = _digest([kind, state_key, *parts])
-    _store(kind, survey_id, state_key, key, value)
-    _remember(kind, key, value)
+    put_each(kind, survey_id, state_key, [(parts, value)])
+
+
+def put_each(
+    kind: str,
+    survey_id: int,
+    state_key: str,
+    items: Sequence[tuple[Sequence[Any], Any]],
+) -> None:
+    """``put`` for each (parts, value) of ``items``, in one transaction."""
+    entries = [(_digest([kind, state_key, *parts]), value) for parts, value in items]
+    if not _store(kind, survey_id, state_key, entries) and len(entries) > 1:
+        for entry in entries:  # another process stored one of them first
+            _store(kind, survey_id, state_key, [entry])
+    for key, value in entries:
+        remember(kind, key, value)
 
 
 def newest(kind: str, survey_id: int) -> tuple[str, Any] | None:
@@ -241,14 +258,8 @@ def newest(kind: str, survey_id: int) -> tuple[str, Any] | None:
     if row is None:
         return None
     key, found_state = row
-    found = recall(kind, key)
-    if found is not None:
-        return found_state, found
-    value = _read(survey_id, key)
-    if value is None:
-        return None
-    _remember(kind, key, value)
-    return found_state, value
+    value = _fetch(kind, survey_id, key)
+    return None if value is None else (found_state, value)
 
 
 def _signature(body: bytes) -> bytes:
@@ -265,8 +276,12 @@ def _load(payload: bytes) -> Any:
     return pickle.loads(body)  # noqa: S301 - signed by this app
 
 
-def _store(kind: str, survey_id: int, state_key: str, key: str, value: Any) -> None:
-    body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def _store(
+    kind: str, survey_id: int, state_key: str, entries: Sequence[tuple[str, Any]]
+) -> bool:
+    """Store the entries (key, value), deleting the survey's entries of every
+    other state; False if one of them was stored already (by another
+    process), and then none is."""
     if kind in SIDE_KINDS:
         same_place = AnalysisCacheEntry.kind == kind
     else:
@@ -279,19 +294,22 @@ def _store(kind: str, survey_id: int, state_key: str, key: str, value: Any) -> N
                 same_place,
             )
         )
-        db.session.add(
-            AnalysisCacheEntry(
-                survey_id=survey_id,
-                key=key,
-                state_key=state_key,
-                kind=kind,
-                payload=_signature(body) + body,
+        for key, value in entries:
+            body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            db.session.add(
+                AnalysisCacheEntry(
+                    survey_id=survey_id,
+                    key=key,
+                    state_key=state_key,
+                    kind=kind,
+                    payload=_signature(body) + body,
+                )
             )
-        )
         db.session.commit()
     except IntegrityError:
-        # another process stored the same result first
         db.session.rollback()
+        return False
+    return True
 
 
 def weights_of(state_key: str, survey_id: int, compute: Callable[[], Any]) -> Any:

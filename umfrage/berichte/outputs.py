@@ -77,28 +77,27 @@ def store_each_finding(
     by_question: dict[str, list[analysis.IndicatorDef]] = {}
     for definition in definitions:
         by_question.setdefault(definition.question_name, []).append(definition)
+    stored = cache.which_stored(
+        "findings",
+        state.survey.id,
+        state.key,
+        [[published.values(), [d.key]] for d in definitions],
+    )
+    already = {d.key for d, there in zip(definitions, stored, strict=True) if there}
     done = computed = 0
     for group in by_question.values():
-        missing = [
-            d
-            for d in group
-            if not cache.is_stored(
-                "findings", state.survey.id, state.key, [published.values(), [d.key]]
-            )
-        ]
+        missing = [d for d in group if d.key not in already]
         tables = (
             {t.key: t for t in _findings(state, missing, published)} if missing else {}
         )
-        for definition in missing:
-            if definition.key in tables:
-                cache.put(
-                    "findings",
-                    state.survey.id,
-                    state.key,
-                    [published.values(), [definition.key]],
-                    [tables[definition.key]],
-                )
-                computed += 1
+        items = [
+            ([published.values(), [d.key]], [tables[d.key]])
+            for d in missing
+            if d.key in tables
+        ]
+        if items:
+            cache.put_each("findings", state.survey.id, state.key, items)
+        computed += len(items)
         done += len(group)
         progress(done, len(definitions))
     cache.COMPUTED["findings"] += computed
