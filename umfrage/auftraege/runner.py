@@ -190,38 +190,36 @@ def _fail(job: Job, message: str) -> None:
 
 
 def _store(job: Job, result: JobResult | None) -> None:
-    if result is None:
-        job.status = JobStatus.DONE
-        job.progress_done = max(job.progress_done, job.progress_total)
-        job.finished_at = utc_now()  # no file: nothing to delete later
-        job.lease_until = None
-        db.session.commit()
-        return
-    folder = results_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(result.filename).suffix
-    name = f"{job.id}-{secrets.token_hex(8)}{suffix}"
-    partial = folder / (name + ".part")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(result.content)
-    os.replace(partial, folder / name)
+    """Mark the job done, with its result file (None: a job without one)."""
     now = utc_now()
-    days = timedelta(days=float(current_app.config["JOB_RESULT_DAYS"]))
+    written = None
+    if result is not None:
+        folder = results_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = Path(result.filename).suffix
+        name = f"{job.id}-{secrets.token_hex(8)}{suffix}"
+        partial = folder / (name + ".part")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(result.content)
+        written = folder / name
+        os.replace(partial, written)
+        days = timedelta(days=float(current_app.config["JOB_RESULT_DAYS"]))
+        job.result_path = name
+        job.result_name = result.filename
+        job.result_mimetype = result.mimetype
+        job.result_size = len(result.content)
+        job.keep_until = result.keep_until or now + days
     job.status = JobStatus.DONE
-    job.result_path = name
-    job.result_name = result.filename
-    job.result_mimetype = result.mimetype
-    job.result_size = len(result.content)
     job.progress_done = max(job.progress_done, job.progress_total)
     job.finished_at = now
     job.lease_until = None
-    job.keep_until = result.keep_until or now + days
     try:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        (folder / name).unlink(missing_ok=True)
+        if written is not None:
+            written.unlink(missing_ok=True)
         raise
 
 
