@@ -49,11 +49,14 @@ def refresh_job(survey: Survey, kind: str = KIND) -> Job | None:
     ).scalar_one_or_none()
 
 
-def queue_refresh(survey: Survey, actor_id: int | None) -> Job:
+def queue_refresh(
+    survey: Survey, actor_id: int | None, *, latest: Job | None = None
+) -> Job:
     """Queue the analysis of the survey's current data, unless a job for it is
     already waiting or running (that one computes the newest data it sees).
-    A failed job is not queued again by itself: ``retry`` does that."""
-    job = refresh_job(survey)
+    A failed job is not queued again by itself: ``retry`` does that.
+    ``latest``: the survey's newest analysis job, if the caller has read it."""
+    job = latest if latest is not None else refresh_job(survey)
     if job is not None and job.status in (
         JobStatus.QUEUED,
         JobStatus.RUNNING,
@@ -63,11 +66,22 @@ def queue_refresh(survey: Survey, actor_id: int | None) -> Job:
     return start_refresh(survey, actor_id)
 
 
-def refresh_due_at(survey: Survey) -> datetime | None:
-    """When the analysis of newer data may run again: None if now. It runs at
-    most every ``ANALYSIS_REFRESH_MIN_SECONDS`` after the last one finished."""
+def refresh_when_due(
+    survey: Survey, actor_id: int | None, latest: Job | None
+) -> tuple[Job | None, datetime | None]:
+    """Queue the analysis of newer data (``queue_refresh``) unless the last one
+    finished less than ``ANALYSIS_REFRESH_MIN_SECONDS`` ago. ``latest``: the
+    survey's newest analysis job. Returns the newest job and, when nothing
+    was queued for the interval, when the next analysis is due."""
+    due = _due_at(latest)
+    if due is not None:
+        return latest, due
+    return queue_refresh(survey, actor_id, latest=latest), None
+
+
+def _due_at(job: Job | None) -> datetime | None:
+    """When the analysis may run again after ``job``: None if now."""
     interval = int(current_app.config["ANALYSIS_REFRESH_MIN_SECONDS"])
-    job = refresh_job(survey)
     if interval <= 0 or job is None or job.status != JobStatus.DONE:
         return None
     finished = job.finished_at
@@ -109,15 +123,19 @@ def queue_draft(survey: Survey, actor_id: int | None) -> Job:
     """Queue the diagnosis of the set-up as edited, unless a job for it is
     waiting or running, or failed for this very set-up (``retry``)."""
     job = refresh_job(survey, KIND_DRAFT)
-    setup = weighting_setup(survey)
     if job is not None and (
         job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
         or job.status == JobStatus.FAILED
-        and setup is not None
-        and job.params.get("setup") == draft_fingerprint(setup)
+        and _of_current_setup(survey, job)
     ):
         return job
     return start_draft(survey, actor_id)
+
+
+def _of_current_setup(survey: Survey, job: Job) -> bool:
+    """Whether the diagnosis job was for the set-up as it is now."""
+    setup = weighting_setup(survey)
+    return setup is not None and job.params.get("setup") == draft_fingerprint(setup)
 
 
 def start_draft(
@@ -143,12 +161,10 @@ def retry_draft(survey: Survey, actor_id: int | None) -> Job:
     """Queue the diagnosis again after a failed job; one that was to merge the
     small cells of this very set-up first does so again."""
     failed = refresh_job(survey, KIND_DRAFT)
-    setup = weighting_setup(survey)
     merge = bool(
         failed is not None
-        and setup is not None
         and failed.params.get("merge")
-        and failed.params.get("setup") == draft_fingerprint(setup)
+        and _of_current_setup(survey, failed)
     )
     return start_draft(survey, actor_id, merge_small_cells=merge)
 

@@ -27,21 +27,20 @@ def current_state(survey: Survey, *, draft: bool = False) -> weighting.Weighting
     try:
         state = weighting.weighting_state(survey, draft=draft, in_request=True)
     except weighting.AnalysisPending as pending:
-        queue(pending)
+        queue(survey, pending)
         # without a worker of its own (immediate mode) the job has run meanwhile
         return weighting.weighting_state(survey, draft=draft, in_request=True)
     if state.stale is not None:
-        due = analysis_jobs.refresh_due_at(survey)
-        if due is None:
-            analysis_jobs.queue_refresh(survey, int(current_user.id))
-        else:  # run again only so often during a busy field phase
+        _job, due = analysis_jobs.refresh_when_due(
+            survey, int(current_user.id), analysis_jobs.refresh_job(survey)
+        )
+        if due is not None:  # run again only so often during a busy field phase
             state = replace(state, stale=replace(state.stale, next_at=due))
     return state
 
 
-def queue(pending: weighting.AnalysisPending) -> None:
+def queue(survey: Survey, pending: weighting.AnalysisPending) -> None:
     """Queue the job that computes what is pending (unless it is queued)."""
-    survey = services.survey_or_404(pending.survey_id)
     if pending.draft:
         analysis_jobs.queue_draft(survey, int(current_user.id))
     else:
@@ -77,13 +76,10 @@ def analysis_status(survey_id: int) -> Any:
     survey = services.survey_or_404(survey_id)
     draft = request.args.get("entwurf") == "1"
     job = analysis_jobs.refresh_job(survey, _kind(draft))
-    ready = (
-        weighting.is_draft_current(survey) if draft else weighting.is_current(survey)
-    )
-    if not ready and not draft and analysis_jobs.refresh_due_at(survey) is None:
-        # a page showing an earlier state asks: its refresh is due now
-        analysis_jobs.queue_refresh(survey, int(current_user.id))
-        job = analysis_jobs.refresh_job(survey)
+    ready = weighting.is_current(survey, draft=draft)
+    if not ready and not draft:
+        # a page showing an earlier state asks: queued once its refresh is due
+        job, _due = analysis_jobs.refresh_when_due(survey, int(current_user.id), job)
     response = jsonify(
         {
             "ready": ready,

@@ -267,10 +267,10 @@ def edit_weighting(survey_id: int) -> Any:
     return redirect(url_for(".edit_weighting", survey_id=survey_id) + "#diagnose")
 
 
-def _wait_for_diagnosis(survey_id: int, pending: weighting.AnalysisPending) -> Any:
+def _wait_for_diagnosis(survey: Survey, pending: weighting.AnalysisPending) -> Any:
     """A large survey's diagnosis (or responses) is not computed yet: queue
     its job and go to the weighting page, which shows its progress."""
-    analysis_views.queue(pending)
+    analysis_views.queue(survey, pending)
     if pending.draft:
         flash(
             _(
@@ -286,7 +286,7 @@ def _wait_for_diagnosis(survey_id: int, pending: weighting.AnalysisPending) -> A
                 "Bitte versuchen Sie es erneut, sobald die Seite sie zeigt."
             )
         )
-    return redirect(url_for(".edit_weighting", survey_id=survey_id))
+    return redirect(url_for(".edit_weighting", survey_id=survey.id))
 
 
 def _preview(
@@ -319,7 +319,7 @@ def _preview(
             in_request=True,
         )
     except weighting.AnalysisPending as pending:
-        return _wait_for_diagnosis(survey_id, pending)
+        return _wait_for_diagnosis(survey, pending)
     except SetupError as error:
         return _weighting_page(
             survey_id,
@@ -378,7 +378,7 @@ def apply_collapse(survey_id: int) -> Any:
             survey, current_user.id, in_request=True
         )
     except weighting.AnalysisPending as pending:
-        return _wait_for_diagnosis(survey_id, pending)
+        return _wait_for_diagnosis(survey, pending)
     except SetupError as error:
         return _weighting_page(survey_id, problems=error.problems, status=BAD_REQUEST)
     flash(
@@ -399,7 +399,7 @@ def confirm_weighting(survey_id: int) -> Any:
     try:
         weighting.confirm_weighting(survey, current_user.id, in_request=True)
     except weighting.AnalysisPending as pending:
-        return _wait_for_diagnosis(survey_id, pending)
+        return _wait_for_diagnosis(survey, pending)
     except SetupError as error:
         return _weighting_page(survey_id, problems=error.problems, status=BAD_REQUEST)
     flash(_("Die Gewichtung wird jetzt für alle Ergebnisse verwendet."))

@@ -3,10 +3,11 @@ design every finding, report and export uses."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import pandas as pd
 from flask import current_app
@@ -216,7 +217,7 @@ def merge_small_cells(survey: Survey, fingerprint: str) -> bool:
     ``save_weighting_setup(defer_collapse=True)``), unless it has been edited
     since (``fingerprint``); whether it merged."""
     setup = weighting_setup(survey)
-    if setup is None or setup.confirmed or draft_fingerprint(setup) != fingerprint:
+    if not _edited(setup) or draft_fingerprint(setup) != fingerprint:
         return False
     saved_at = setup.updated_at
     state = weighting_state(survey, setup=setup, draft=True)
@@ -411,20 +412,18 @@ def weighting_state(
     setup = setup if setup is not None else weighting_setup(survey)
     if data is not None:
         return _weigh(survey, data, setup, draft)
-    if setup is None or setup.confirmed:
-        # the set-up as edited is the one in force (confirming copies it, any
-        # edit clears ``confirmed``): the same weighting, stored
-        draft = False
+    draft = draft and _edited(setup)  # else the same weighting, stored
     data_key = cache.data_key(survey)
     in_force_key = _digest_setup(_setup_key(setup, False))
 
+    @functools.cache
     def may_compute() -> bool:  # asked only when nothing is stored
         return not in_request or not too_large_for_a_request(survey)
 
     if draft:
         key = cache.state_key(data_key, _setup_key(setup, True))
         state = cache.recall("state", key)
-        if state is None and in_request and too_large_for_a_request(survey):
+        if state is None and not may_compute():
             state = cache.peek(DRAFT, survey.id, key, [])
             if state is None:
                 raise AnalysisPending(survey.id, draft=True)
@@ -468,12 +467,14 @@ def weighting_state(
     return replace(state, survey=survey, setup=setup, key=key)
 
 
-def is_current(survey: Survey) -> bool:
+def is_current(survey: Survey, *, draft: bool = False) -> bool:
     """Whether the weighting in force of the survey's current data is stored
-    (a page can show it without computing)."""
+    (a page can show it without computing); ``draft``: the diagnosis of the
+    set-up as edited (the weighting in force if it is not edited)."""
     setup = weighting_setup(survey)
-    key = cache.state_key(cache.data_key(survey), _setup_key(setup, False))
-    return cache.is_stored("weighting", survey.id, key, [])
+    draft = draft and _edited(setup)
+    key = cache.state_key(cache.data_key(survey), _setup_key(setup, draft))
+    return cache.is_stored(DRAFT if draft else "weighting", survey.id, key, [])
 
 
 def store_draft(survey: Survey) -> WeightingState:
@@ -481,7 +482,7 @@ def store_draft(survey: Survey) -> WeightingState:
     of every process: the state without its responses and weighted design,
     which a diagnosis does not need (a large survey's would be tens of MB)."""
     state = weighting_state(survey, draft=True)
-    if state.setup is None or state.setup.confirmed:
+    if not _edited(state.setup):
         return state  # the set-up as edited is the one in force: nothing to store
     slim = replace(
         state,
@@ -493,16 +494,6 @@ def store_draft(survey: Survey) -> WeightingState:
     )
     cache.put(DRAFT, survey.id, state.key, [], slim)
     return state
-
-
-def is_draft_current(survey: Survey) -> bool:
-    """Whether the diagnosis of the set-up as edited is stored for the current
-    data (or there is no edited set-up apart from the one in force)."""
-    setup = weighting_setup(survey)
-    if setup is None or setup.confirmed:
-        return is_current(survey)
-    key = cache.state_key(cache.data_key(survey), _setup_key(setup, True))
-    return cache.is_stored(DRAFT, survey.id, key, [])
 
 
 def draft_fingerprint(setup: WeightingSetup) -> str:
@@ -533,6 +524,12 @@ def _frame(
     if not may_compute():
         raise AnalysisPending(survey.id)
     return cache.memoized("frame", data_key, lambda: response_frame(survey))
+
+
+def _edited(setup: WeightingSetup | None) -> TypeGuard[WeightingSetup]:
+    """Whether the set-up as edited differs from the one in force (confirming
+    copies it, any edit clears ``confirmed``)."""
+    return setup is not None and not setup.confirmed
 
 
 def _digest_setup(setup_key: Any) -> str:
