@@ -27,29 +27,40 @@ def add_complete_response(
     app: Flask, answers: dict[str, Any], district_code: str = "0201"
 ) -> None:
     """One more complete response to survey 1, in the demo district given."""
-    import sqlalchemy as sa
-
-    from umfrage.models import District, Response, ResponseStatus, Survey
+    from umfrage.models import Survey
 
     with app.app_context():
         survey = db.session.get(Survey, 1)
         assert survey is not None
-        district = db.session.execute(
-            sa.select(District).where(District.code == district_code)
-        ).scalar_one()
-        db.session.add(
-            Response(
-                survey_id=survey.id,
-                questionnaire_version_id=survey.questionnaire_version_id,
-                language="de",
-                status=ResponseStatus.COMPLETE,
-                answers=answers,
-                district_id=district.id,
-                started_on=date(2026, 11, 1),
-                completed_on=date(2026, 11, 1),
-            )
+        complete_response(survey, answers, district_code)
+
+
+def complete_response(
+    survey: Any, answers: dict[str, Any], district_code: str | None
+) -> None:
+    """One more complete response to ``survey`` (in the app context), in the
+    district with that code (none: without a district)."""
+    import sqlalchemy as sa
+
+    from umfrage.models import District, Response, ResponseStatus
+
+    district = db.session.execute(
+        sa.select(District).where(District.code == district_code)
+    ).scalar_one_or_none()
+    assert district is not None or district_code is None, district_code
+    db.session.add(
+        Response(
+            survey_id=survey.id,
+            questionnaire_version_id=survey.questionnaire_version_id,
+            language="de",
+            status=ResponseStatus.COMPLETE,
+            answers=answers,
+            district_id=district.id if district else None,
+            started_on=date(2026, 11, 1),
+            completed_on=date(2026, 11, 1),
         )
-        db.session.commit()
+    )
+    db.session.commit()
 
 
 def add_staff(app: Flask) -> None:

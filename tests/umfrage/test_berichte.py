@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +19,7 @@ from pypdf import PdfReader
 from auswertung.findings import format_estimate, value_text
 from tests.conftest import csrf_token, login
 from tests.pdf_layout import overlaps, text_lines
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import PASSWORD, add_complete_response, add_demo, add_staff
 from umfrage.berichte import outputs, services, weighting
 from umfrage.cli import main
 from umfrage.extensions import db
@@ -41,34 +40,21 @@ FREE_TEXT = "Mehr Kurse </para> <b>abends</b> & am Wochenende"
 def analyst(app: Flask, client: FlaskClient) -> FlaskClient:
     add_staff(app)
     add_demo(app, responses=160)
-    with app.app_context():
-        survey = db.session.get(Survey, 1)
-        district = db.session.execute(
-            db.select(District).where(District.code == "0201")
-        ).scalar_one()
-        db.session.add(
-            Response(
-                survey_id=survey.id,
-                questionnaire_version_id=survey.questionnaire_version_id,
-                language="de",
-                status=ResponseStatus.COMPLETE,
-                answers={
-                    "einwilligung": True,
-                    "kinder_anzahl": 2,
-                    "haushaltstyp": 2,
-                    "sozialraum": "0201",
-                    "angebote": [3, 5],
-                    "zufriedenheit_kultur": 5,
-                    "sprachen_zuhause": [1, 7],
-                    "sprachen_zuhause_other": "=1+2",
-                    "wuensche": FREE_TEXT,
-                },
-                district_id=district.id,
-                started_on=date(2026, 11, 1),
-                completed_on=date(2026, 11, 1),
-            )
-        )
-        db.session.commit()
+    add_complete_response(
+        app,
+        {
+            "einwilligung": True,
+            "kinder_anzahl": 2,
+            "haushaltstyp": 2,
+            "sozialraum": "0201",
+            "angebote": [3, 5],
+            "zufriedenheit_kultur": 5,
+            "sprachen_zuhause": [1, 7],
+            "sprachen_zuhause_other": "=1+2",
+            "wuensche": FREE_TEXT,
+        },
+        "0201",
+    )
     assert login(client, "auswertung", PASSWORD).status_code == 302
     return client
 

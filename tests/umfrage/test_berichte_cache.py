@@ -6,7 +6,6 @@ per-cell one; a questionnaire version is parsed once."""
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -15,12 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.conftest import login
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, complete_response
 from umfrage.berichte import cache, outputs, rules, services, weighting
 from umfrage.extensions import db
 from umfrage.models import (
     AnalysisCacheEntry,
-    District,
     QuestionnaireVersion,
     Response,
     ResponseStatus,
@@ -29,25 +27,6 @@ from umfrage.models import (
 from umfrage.services import questionnaire_of
 
 MAPPING = "haushaltstyp -> family_type: 1,3 = couple_family; 2 = single_parent"
-
-
-def _complete(survey: Survey, answers: dict[str, Any], code: str | None) -> None:
-    district = db.session.execute(
-        select(District).where(District.code == code)
-    ).scalar_one_or_none()
-    db.session.add(
-        Response(
-            survey_id=survey.id,
-            questionnaire_version_id=survey.questionnaire_version_id,
-            language="de",
-            status=ResponseStatus.COMPLETE,
-            answers=answers,
-            district_id=district.id if district else None,
-            started_on=date(2026, 11, 1),
-            completed_on=date(2026, 11, 1),
-        )
-    )
-    db.session.commit()
 
 
 def _first_table(survey: Survey) -> Any:
@@ -78,7 +57,9 @@ def test_findings_follow_responses_setup_and_rules(app: Flask) -> None:
         assert stored >= 1
 
         # a new complete response
-        _complete(survey, {"einwilligung": True, "zufriedenheit_kultur": 5}, None)
+        complete_response(
+            survey, {"einwilligung": True, "zufriedenheit_kultur": 5}, None
+        )
         with_new = _first_table(survey)
         assert cache.COMPUTED["findings"] == before["findings"] + 2
         assert repr(with_new) != repr(first)
@@ -173,7 +154,7 @@ def test_columnar_frame_equals_cell_by_cell(app: Flask) -> None:
         survey = db.session.get(Survey, 1)
         assert survey is not None
         # odd but storable values take the slow path
-        _complete(
+        complete_response(
             survey,
             {
                 "einwilligung": True,
@@ -185,7 +166,7 @@ def test_columnar_frame_equals_cell_by_cell(app: Flask) -> None:
             },
             "0201",
         )
-        _complete(survey, {"kinder_anzahl": "viele", "angebote": 3}, None)
+        complete_response(survey, {"kinder_anzahl": "viele", "angebote": 3}, None)
         frame = services.response_frame(survey).frame
         expected = _cell_by_cell(survey)
         pd.testing.assert_frame_equal(frame, expected, check_exact=True)
