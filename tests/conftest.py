@@ -15,8 +15,9 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -258,24 +259,38 @@ CHROMIUM_ARGS = [
 ]
 
 
-def buffered(app: Any) -> Any:
+def buffered(app: Any, pause: float = 0.0) -> Any:
     """The WSGI app with each response read whole and closed before it is sent.
 
     Werkzeug's development server closes a response (and the file behind a static
     one) only after draining the socket; when the browser resets the connection the
     drain raises and the close is skipped, so the file is left to the garbage
     collector, whose ResourceWarning then fails whichever test runs at that moment.
+
+    With a ``pause`` (seconds), each response is sent in two halves with the pause
+    between, as a slow network or a busy server would: a browser test that reads
+    a page before it has loaded then fails every time, not once in a hundred runs.
     """
 
-    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         response = app(environ, start_response)
         try:
-            return [b"".join(response)]
+            body = b"".join(response)
         finally:
             if hasattr(response, "close"):
                 response.close()
+        if not pause:
+            return [body]
+        return _halves(body, pause)
 
     return wsgi
+
+
+def _halves(body: bytes, pause: float) -> Iterator[bytes]:
+    half = len(body) // 2
+    yield body[:half]
+    time.sleep(pause)
+    yield body[half:]
 
 
 @pytest.fixture
@@ -287,7 +302,8 @@ def live_server(app: Flask) -> Iterator[str]:
 
     # The socket listens once make_server returns: requests made before the thread
     # runs wait in the backlog, so no sleep or polling is needed for readiness.
-    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
+    pause = float(os.environ.get("UMFRAGE_TEST_SLOW_PAGES") or 0)
+    server = make_server("127.0.0.1", 0, buffered(app, pause), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -186,3 +186,15 @@ def shot(page: Any, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def submit(button: Any) -> None:
+    """Click ``button`` and wait until the page the browser is sent to has loaded.
+
+    A click returns once it is dispatched, not once the next page is there, and
+    ``page.url``, ``locator.all()`` and ``wait_for_load_state()`` do not wait for a
+    navigation that has not begun: read straight after the click, they may see the
+    page that was left.
+    """
+    with button.page.expect_navigation():
+        button.click()

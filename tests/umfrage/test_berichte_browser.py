@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, submit
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +28,13 @@ def test_analyst_downloads_the_city_report(
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden", exact=True).click()
     page.goto(f"{live_server}/berichte/")
-    page.get_by_role("link", name="Familienbefragung").click()
-    page.get_by_role("link", name="Ergebnisse").click()
+    submit(page.get_by_role("link", name="Familienbefragung"))
+    submit(page.get_by_role("link", name="Ergebnisse"))
     page.get_by_label("Indikator").select_option("top2:zufriedenheit_kultur")
-    page.get_by_role("button", name="Anzeigen").click()
+    submit(page.get_by_role("button", name="Anzeigen"))
     assert page.locator("#findings-table tbody tr").count() == 105
     assert page.locator("svg.choropleth path").count() == 104
-    page.get_by_role("link", name="Überblick und Downloads").click()
+    submit(page.get_by_role("link", name="Überblick und Downloads"))
     with page.expect_download(timeout=120_000) as info:
         page.locator("#download-city-report").click()
     download = info.value

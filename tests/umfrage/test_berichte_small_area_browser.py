@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, submit
 
 pytestmark = pytest.mark.browser
 
@@ -30,10 +30,10 @@ def test_analyst_enables_a_model_and_sees_it_labelled(
     page.get_by_role("button", name="Anmelden", exact=True).click()
     page.goto(f"{live_server}/berichte/1/ergebnisse?indikator={KEY}")
     assert page.locator("#model-table").count() == 0
-    page.get_by_role("link", name="Modellschätzung einrichten").click()
+    submit(page.get_by_role("link", name="Modellschätzung einrichten"))
     page.get_by_label("Anteil single_parent an family_type").check()
     page.get_by_label("REML (MSE nach Prasad–Rao)").check()
-    page.get_by_role("button", name="Modell berechnen").click()
+    submit(page.get_by_role("button", name="Modell berechnen"))
     # diagnostics before use: coefficients, variance, R², residuals, gain
     assert (
         page.locator("#modell-status")
@@ -49,7 +49,7 @@ def test_analyst_enables_a_model_and_sees_it_labelled(
     modelled = page.locator("#modell-gewinn tbody tr").count()
     assert modelled > 90
     page.screenshot(path=str(tmp_path / "diagnose.png"), full_page=False)
-    page.get_by_role("button", name="Modell verwenden").click()
+    submit(page.get_by_role("button", name="Modell verwenden"))
     # findings: the model values in their own, labelled section
     assert "/ergebnisse" in page.url
     section = page.locator("#modellschaetzung")
@@ -59,7 +59,7 @@ def test_analyst_enables_a_model_and_sees_it_labelled(
     assert "synthetisch" in page.locator("#model-table").inner_text()
     page.evaluate("document.getElementById('modell-titel').scrollIntoView()")
     page.screenshot(path=str(tmp_path / "ergebnisse.png"), full_page=False)
-    page.get_by_role("link", name="Überblick und Downloads").click()
+    submit(page.get_by_role("link", name="Überblick und Downloads"))
     with page.expect_download(timeout=180_000) as info:
         page.locator("#download-city-report").click()
     target = tmp_path / info.value.suggested_filename

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, submit
 from umfrage.extensions import db
 from umfrage.models import Response, ResponseStatus
 
@@ -48,15 +48,15 @@ def test_respondent_answers_and_staff_sees_the_count(
     page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{live_server}/s/{slug}")
     assert page.locator("html").get_attribute("lang") == "de"
-    page.get_by_role("button", name="Befragung starten").click()
+    submit(page.get_by_role("button", name="Befragung starten"))
     for _ in range(12):
         if "/danke" in page.url:
             break
         if "/uebersicht" in page.url:
-            page.get_by_role("button", name="Antworten absenden").click()
+            submit(page.get_by_role("button", name="Antworten absenden"))
             continue
         _answer_visible_page(page)
-        page.locator(".page-actions button[value=weiter]").click()
+        submit(page.locator(".page-actions button[value=weiter]"))
     assert "/danke" in page.url, page.content()[:3000]
     # every asset came from the app itself: no third-party host was contacted
     assert requested
@@ -71,8 +71,8 @@ def test_respondent_answers_and_staff_sees_the_count(
     page.goto(f"{live_server}/anmelden")
     page.get_by_label("Benutzername").fill("gestaltung")
     page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_role("link", name="Familienbefragung", exact=False).first.click()
+    submit(page.get_by_role("button", name="Anmelden"))
+    submit(page.get_by_role("link", name="Familienbefragung", exact=False).first)
     row = page.locator(
         "#returns-by-district tr",
         has=page.locator("th", has_text=re.compile(r"^Hamm$")),

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import add_demo
+from tests.umfrage.helpers import add_demo, submit
 from tests.umfrage.test_browser_teilnahme import (
     _tab_to,
     answer_page,
@@ -101,8 +101,7 @@ def test_language_switch_keeps_typed_answers_and_enter_means_next(
     go_to_page(page, "de", 2)
     page.locator("#feld-kinder_anzahl").fill("2")
     page.locator("#feld-alter_juengstes_kind").fill("4")
-    page.get_by_role("button", name="English").click()
-    page.wait_for_load_state()
+    submit(page.get_by_role("button", name="English"))
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("#feld-kinder_anzahl").input_value() == "2"
     assert page.locator("#feld-alter_juengstes_kind").input_value() == "4"

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import add_demo
+from tests.umfrage.helpers import add_demo, submit
 from umfrage.extensions import db
 from umfrage.models import Response, ResponseStatus
 
@@ -99,8 +99,7 @@ def start(page: Any, base: str, language: str) -> None:
 def go_to_page(page: Any, language: str, number: int) -> None:
     while not page.url.endswith(f"/seite/{number}"):
         answer_page(page)
-        next_button(page, language).click()
-        page.wait_for_load_state()
+        submit(next_button(page, language))
 
 
 def _stored(app: Flask) -> Response:
@@ -156,8 +155,7 @@ def test_choose_the_district_by_clicking_the_map(
     page.wait_for_url(re.compile(r"/seite/4$"))
     while "/danke" not in page.url:
         answer_page(page)
-        next_button(page, "de").click()
-        page.wait_for_load_state()
+        submit(next_button(page, "de"))
     response = _stored(app)
     assert response.status == ResponseStatus.COMPLETE
     assert response.answers["sozialraum"] == "0108"
@@ -242,7 +240,7 @@ def test_pages_fit_320_pixels(
     page.goto(f"{live_server}/s/familienbefragung?sprache={language}")
     checked = {"landing": no_sideways_scrolling(page)}
     start(page, live_server, language)
-    next_button(page, language).click()  # nothing answered: the error state
+    submit(next_button(page, language))  # nothing answered: the error state
     assert page.locator(".error-summary").is_visible()
     checked["error"] = no_sideways_scrolling(page)
     assert page.evaluate("document.activeElement.id") == "fehler"
@@ -278,10 +276,10 @@ def test_axe_finds_no_wcag_violations_on_any_page(
     check_axe(page, "landing", found)
     page.goto(f"{base}/fortsetzen?sprache={language}")
     check_axe(page, "resume", found)
-    page.get_by_role("button").last.click()  # an empty code: the error state
+    submit(page.get_by_role("button").last)  # an empty code: the error state
     check_axe(page, "resume error", found)
     start(page, live_server, language)
-    next_button(page, language).click()
+    submit(next_button(page, language))
     check_axe(page, "page 1 with errors", found)
     number = 1
     while "/danke" not in page.url:
@@ -291,12 +289,11 @@ def test_axe_finds_no_wcag_violations_on_any_page(
             page.locator("input[type=search]").fill("ha")
             check_axe(page, "district search results", found)
         if number == 2:
-            page.locator("button[value=spaeter]").click()
+            submit(page.locator("button[value=spaeter]"))
             check_axe(page, "continue later", found)
-            page.locator("main a.button").click()
+            submit(page.locator("main a.button"))
         answer_page(page)
-        next_button(page, language).click()
-        page.wait_for_load_state()
+        submit(next_button(page, language))
         number = int(page.url.rsplit("/", 1)[1]) if "/seite/" in page.url else number
     check_axe(page, "thanks", found)
     page.goto(f"{live_server}/datenschutz?sprache={language}")

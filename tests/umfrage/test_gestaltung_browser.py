@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, shot
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, shot, submit
 from umfrage.extensions import db
 from umfrage.models import (
     QuestionnaireVersion,
@@ -34,7 +34,7 @@ def _add_question(page: Any, kind: str, name: str, label: str) -> None:
     page.get_by_label("Fragetyp").select_option(kind)
     page.get_by_label("Variablenname").fill(name)
     page.get_by_label("Fragetext").fill(label)
-    page.get_by_role("button", name="Frage hinzufügen").click()
+    submit(page.get_by_role("button", name="Frage hinzufügen"))
     assert re.search(r"/frage/\d+$", page.url), page.url
 
 
@@ -53,86 +53,86 @@ def test_designer_builds_publishes_fields_and_monitors(
     page.goto(f"{live_server}/anmelden")
     page.get_by_label("Benutzername").fill("gestaltung")
     page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    submit(page.get_by_role("button", name="Anmelden"))
 
     # a new questionnaire
-    page.get_by_role("link", name="Neuer Fragebogen").click()
+    submit(page.get_by_role("link", name="Neuer Fragebogen"))
     page.get_by_label("Titel").fill("Elternbefragung Kita <2026>")
     page.get_by_label("Kurzname").fill("eltern_kita")
     page.get_by_label("Sprachen").fill("de")
-    page.get_by_role("button", name="Fragebogen anlegen").click()
+    submit(page.get_by_role("button", name="Fragebogen anlegen"))
     overview = page.url
 
     # page 1: a Likert matrix and a yes/no question
     page.get_by_label("Überschrift").fill("Zufriedenheit")
     page.get_by_label("Name der Seite").fill("zufriedenheit")
-    page.get_by_role("button", name="Seite hinzufügen").click()
+    submit(page.get_by_role("button", name="Seite hinzufügen"))
     page_one = page.url
     _add_question(page, "likert_matrix", "zufr", "Wie zufrieden sind Sie mit …")
     page.get_by_label("Text der Zeile 1 (de)").fill("der Kita")
-    page.get_by_role("button", name="Zeile hinzufügen").click()
+    submit(page.get_by_role("button", name="Zeile hinzufügen"))
     page.get_by_label("Text der Zeile 2 (de)").fill("den Spielplätzen")
     page.get_by_label("Pflichtfrage").check()
-    page.get_by_role("button", name="Frage speichern").click()
+    submit(page.get_by_role("button", name="Frage speichern"))
     shot(page, "designer-matrix")
     assert page.locator("#items tbody tr").count() == 2
     assert page.get_by_text("Keine Probleme gefunden.").is_visible()
 
     page.goto(page_one)
     _add_question(page, "single_choice", "kinder", "Haben Sie Kinder unter 6 Jahren?")
-    page.get_by_role("button", name="Option hinzufügen").click()
-    page.get_by_role("button", name="Option hinzufügen").click()
+    submit(page.get_by_role("button", name="Option hinzufügen"))
+    submit(page.get_by_role("button", name="Option hinzufügen"))
     page.get_by_label("Wert der Option 1").fill("ja")
     page.get_by_label("Beschriftung der Option 1 (de)").fill("Ja")
     page.get_by_label("Wert der Option 2").fill("nein")
     page.get_by_label("Beschriftung der Option 2 (de)").fill("Nein")
-    page.get_by_role("button", name="Frage speichern").click()
+    submit(page.get_by_role("button", name="Frage speichern"))
     # reorder without JavaScript-only tricks: the second option moves up and back
-    page.get_by_role("button", name="Option 2 nach oben").click()
+    submit(page.get_by_role("button", name="Option 2 nach oben"))
     assert page.get_by_label("Wert der Option 1").input_value() == "nein"
-    page.get_by_role("button", name="Option 1 nach unten").click()
+    submit(page.get_by_role("button", name="Option 1 nach unten"))
     assert page.get_by_label("Wert der Option 1").input_value() == "ja"
 
     # page 2: the district and a question shown only to parents of small children
     page.goto(overview)
     page.get_by_label("Überschrift").fill("Wohnort")
     page.get_by_label("Name der Seite").fill("wohnort")
-    page.get_by_role("button", name="Seite hinzufügen").click()
+    submit(page.get_by_role("button", name="Seite hinzufügen"))
     _add_question(page, "district", "sozialraum", "In welchem Stadtteil wohnen Sie?")
     page.get_by_label("Pflichtfrage").check()
-    page.get_by_role("button", name="Frage speichern").click()
-    page.get_by_role("link", name=re.compile("Seite 2")).first.click()
+    submit(page.get_by_role("button", name="Frage speichern"))
+    submit(page.get_by_role("link", name=re.compile("Seite 2")).first)
     _add_question(page, "long_text", "wunsch", "Was wünschen Sie sich von der Kita?")
     relevant = page.get_by_label("Filter: Frage nur zeigen, wenn …")
     relevant.fill("selected(${kinder}, 'ja'")
     # immediate feedback from the validation endpoint while typing
     feedback = page.locator("#relevant-pruefung")
     feedback.filter(has_text="Stelle").wait_for()
-    page.get_by_role("button", name="Frage speichern").click()
+    submit(page.get_by_role("button", name="Frage speichern"))
     assert page.locator(".field-error", has_text="Stelle").first.is_visible()
     shot(page, "designer-expression-error")
     relevant.fill("selected(${kinder}, 'ja')")
     feedback.filter(has_text="in Ordnung").wait_for()
-    page.get_by_role("button", name="Frage speichern").click()
+    submit(page.get_by_role("button", name="Frage speichern"))
     assert page.get_by_label("Filter: Frage nur zeigen, wenn …").input_value() == (
         "selected(${kinder}, 'ja')"
     )
 
     # preview page 1 as a respondent (nothing stored)
     page.goto(overview)
-    page.get_by_role("link", name="Vorschau").first.click()
+    submit(page.get_by_role("link", name="Vorschau").first)
     assert page.locator("fieldset.matrix").count() == 1
     shot(page, "designer-preview")
 
     # publish
     page.goto(overview)
     assert page.get_by_text("Keine Probleme gefunden.").is_visible()
-    page.get_by_role("button", name="Version 1 veröffentlichen").click()
+    submit(page.get_by_role("button", name="Version 1 veröffentlichen"))
     assert page.get_by_text("Version 1 ist veröffentlicht und kann nicht").is_visible()
     shot(page, "designer-published")
 
     # a survey on the Hamburg layer, invitation codes only
-    page.get_by_role("link", name="Befragung anlegen").click()
+    submit(page.get_by_role("link", name="Befragung anlegen"))
     page.get_by_label("Titel der Befragung").fill("Elternbefragung Kita 2026")
     page.get_by_label("Adresse: /s/…").fill("eltern-2026")
     page.get_by_label("Gebietsgliederung").select_option(label="Hamburg – Stadtteile")
@@ -143,15 +143,15 @@ def test_designer_builds_publishes_fields_and_monitors(
     page.get_by_label("Antworten löschen am").fill(
         (today + timedelta(days=400)).isoformat()
     )
-    page.get_by_role("button", name="Befragung anlegen").click()
-    page.get_by_role("button", name="Befragung öffnen").click()
+    submit(page.get_by_role("button", name="Befragung anlegen"))
+    submit(page.get_by_role("button", name="Befragung öffnen"))
     assert page.locator("#survey-status").inner_text() == "Im Feld"
 
     # three codes, each file downloadable once
-    page.get_by_role("link", name="Einladungscodes").click()
+    submit(page.get_by_role("link", name="Einladungscodes"))
     page.get_by_label("Anzahl der Codes").fill("3")
-    page.get_by_role("button", name="Codes erzeugen").click()
-    page.get_by_role("button", name="Liste (CSV) erstellen").click()
+    submit(page.get_by_role("button", name="Codes erzeugen"))
+    submit(page.get_by_role("button", name="Liste (CSV) erstellen"))
     with page.expect_download() as listed:  # a job, done at once in tests
         page.get_by_role("button", name="Herunterladen").click()
     rows = list(
@@ -161,12 +161,12 @@ def test_designer_builds_publishes_fields_and_monitors(
         )
     )
     assert len(rows) == 3
-    page.get_by_role("link", name="Einladungscodes").click()
-    page.get_by_role("button", name="Briefe (PDF) erstellen").click()
+    submit(page.get_by_role("link", name="Einladungscodes"))
+    submit(page.get_by_role("button", name="Briefe (PDF) erstellen"))
     with page.expect_download() as printed:
         page.get_by_role("button", name="Herunterladen").click()
     assert Path(printed.value.path()).read_bytes().startswith(b"%PDF")
-    page.get_by_role("link", name="Einladungscodes").click()
+    submit(page.get_by_role("link", name="Einladungscodes"))
     assert page.get_by_text("Briefe (PDF): fertig").is_visible()
     shot(page, "designer-codes")
 
@@ -181,17 +181,17 @@ def test_designer_builds_publishes_fields_and_monitors(
     answer.goto(link)
     assert answer.locator("#einladungscode").input_value() == rows[0]["code"]
     assert "#" not in answer.url  # removed from the address bar and history
-    answer.get_by_role("button", name="Befragung starten").click()
+    submit(answer.get_by_role("button", name="Befragung starten"))
     for fieldset in answer.locator("fieldset.matrix-item").all():
         fieldset.locator("input[type=radio]").nth(3).check()
     answer.get_by_label("Ja", exact=True).check()
-    answer.get_by_role("button", name="Weiter").click()
+    submit(answer.get_by_role("button", name="Weiter"))
     answer.get_by_label("Gebiet aus der Liste wählen").select_option(label="Hamm")
     answer.get_by_label("Was wünschen Sie sich von der Kita?").fill(
         "Längere Öffnungszeiten"
     )
-    answer.get_by_role("button", name="Zur Übersicht Ihrer Antworten").click()
-    answer.get_by_role("button", name="Antworten absenden").click()
+    submit(answer.get_by_role("button", name="Zur Übersicht Ihrer Antworten"))
+    submit(answer.get_by_role("button", name="Antworten absenden"))
     assert "/danke" in answer.url, answer.content()[:2000]
     respondent.close()
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_staff, shot
+from tests.umfrage.helpers import PASSWORD, add_staff, shot, submit
 from tests.umfrage.test_gestaltung_import import FORM
 
 pytestmark = pytest.mark.browser
@@ -26,11 +26,11 @@ def test_upload_report_confirm_preview(
     page.goto(f"{live_server}/anmelden")
     page.get_by_label("Benutzername").fill("gestaltung")
     page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    submit(page.get_by_role("button", name="Anmelden"))
 
     page.goto(f"{live_server}/gestaltung/fragebogen/importieren")
     page.get_by_label("Datei (YAML oder XLSForm)").set_input_files(str(upload))
-    page.get_by_role("button", name="Importieren").click()
+    submit(page.get_by_role("button", name="Importieren"))
 
     # the report names sheet, row and column of what is not taken over
     assert page.get_by_role("heading", name="Import prüfen").is_visible()
@@ -45,18 +45,18 @@ def test_upload_report_confirm_preview(
 
     # the unknown language gets its code, then the report is checked again
     page.get_by_label("Sprachkürzel für „Klingonisch“").fill("tlh")
-    page.get_by_role("button", name="Erneut prüfen").click()
+    submit(page.get_by_role("button", name="Erneut prüfen"))
     assert page.get_by_text("in den Sprachen de, tlh").is_visible()
     assert not any(
         "Unbekannte Sprache" in notices.nth(i).inner_text()
         for i in range(notices.count())
     )
-    page.get_by_role("button", name="Übernehmen").click()
+    submit(page.get_by_role("button", name="Übernehmen"))
     assert page.get_by_text("Der Fragebogen wurde importiert").is_visible()
     shot(page, "import-confirmed")
 
     # the draft's preview shows the imported questions
-    page.get_by_role("link", name="Vorschau").first.click()
+    submit(page.get_by_role("link", name="Vorschau").first)
     assert page.get_by_label("Wie viele Kinder haben Sie?").is_visible()
     assert page.get_by_text("Wo wohnen Sie?").count() == 0
     shot(page, "import-preview")

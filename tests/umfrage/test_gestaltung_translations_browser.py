@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from fragebogen.model import Text
 from fragebogen.translation import write_xlsx
-from tests.umfrage.helpers import PASSWORD, shot
+from tests.umfrage.helpers import PASSWORD, shot, submit
 from tests.umfrage.test_gestaltung_translations import questionnaire_id  # noqa: F401
 from umfrage.extensions import db
 from umfrage.gestaltung import services
@@ -70,14 +70,14 @@ def test_flagged_table_upload_report_confirm(
     page.goto(f"{live_server}/anmelden")
     page.get_by_label("Benutzername").fill("gestaltung")
     page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    submit(page.get_by_role("button", name="Anmelden"))
 
     table = f"{live_server}/gestaltung/fragebogen/{questionnaire_id}/uebersetzungen"
     page.goto(table)
     assert page.locator(".review-note").count() == 2
     shot(page, "translations-flagged")
 
-    page.get_by_role("link", name="Übersetzte Datei einlesen").click()
+    submit(page.get_by_role("link", name="Übersetzte Datei einlesen"))
     page.get_by_label(
         "Datei (Übersetzungstabelle .xlsx, PO oder XLIFF)"
     ).set_input_files(str(upload))
@@ -90,12 +90,12 @@ def test_flagged_table_upload_report_confirm(
     assert "geprüft" in changes.inner_text()
     shot(page, "translations-report")
 
-    page.get_by_role("button", name="1 Änderung übernehmen").click()
+    submit(page.get_by_role("button", name="1 Änderung übernehmen"))
     assert page.get_by_text("1 Übersetzung aus kurz.xlsx übernommen.").is_visible()
     assert page.locator(".review-note").count() == 1
 
     # the designer confirms the Turkish translation without changing it
     page.get_by_label("Übersetzung passt noch").check()
-    page.get_by_role("button", name="Übersetzungen speichern").click()
+    submit(page.get_by_role("button", name="Übersetzungen speichern"))
     assert page.get_by_text("Die Übersetzungen sind gespeichert.").is_visible()
     assert page.locator(".review-note").count() == 0

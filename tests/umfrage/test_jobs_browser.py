@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, shot
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, shot, submit
 from umfrage.auftraege import queue
 from umfrage.extensions import db
 from umfrage.models import AccessMode, InvitationBatch, Survey
@@ -53,8 +53,8 @@ def test_letters_job_progress_download_and_receipt(
     page.get_by_role("button", name="Anmelden").click()
     page.goto(f"{live_server}/gestaltung/umfrage/{survey_id}/codes")
     page.get_by_label("Anzahl der Codes").fill(str(LETTERS))
-    page.get_by_role("button", name="Codes erzeugen").click()
-    page.get_by_role("button", name="Briefe (PDF) erstellen").click()
+    submit(page.get_by_role("button", name="Codes erzeugen"))
+    submit(page.get_by_role("button", name="Briefe (PDF) erstellen"))
     assert "/auftraege/" in page.url
     assert page.locator("progress#job-progress").is_visible()
     # the bar moves while the letters are made, with the count in German
@@ -79,12 +79,14 @@ def test_letters_job_progress_download_and_receipt(
     with open(got.value.path(), "rb") as handle:
         assert len(PdfReader(handle).pages) == LETTERS
     assert pdf.startswith(b"%PDF")
-    page.get_by_role(
-        "button", name="Briefe erhalten – Codes jetzt unwiderruflich löschen"
-    ).click()
+    submit(
+        page.get_by_role(
+            "button", name="Briefe erhalten – Codes jetzt unwiderruflich löschen"
+        )
+    )
     assert page.get_by_text("Die Codes sind gelöscht").is_visible()
     shot(page, "job-confirmed")
-    page.get_by_role("link", name="Einladungscodes").click()
+    submit(page.get_by_role("link", name="Einladungscodes"))
     assert page.locator("#batches .codes-erased").inner_text() == "Codes gelöscht"
     shot(page, "codes-erased")
     with app.app_context():

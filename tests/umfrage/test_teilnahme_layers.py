@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token, login
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, page_answers
+from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, page_answers, submit
 from tests.umfrage.layers import CASES, LayerCase, add_layer, use_layer
 from tests.umfrage.test_teilnahme_flow import _questionnaire, post_page, start
 from umfrage.extensions import db
@@ -180,8 +180,7 @@ def _browser_to_district_page(page: Any, base: str, case: LayerCase) -> None:
     page.wait_for_url(re.compile(r"/seite/1$"))
     while not page.url.endswith(f"/seite/{DISTRICT_PAGE}"):
         answer_page(page)
-        next_button(page, "de").click()
-        page.wait_for_load_state()
+        submit(next_button(page, "de"))
 
 
 @pytest.mark.browser

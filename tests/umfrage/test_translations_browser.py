@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.umfrage.helpers import submit
 from tests.umfrage.test_browser_teilnahme import _axe_source, check_axe
 from tests.umfrage.test_translations import SLUG, add_seven_language_survey
 
@@ -46,8 +47,7 @@ def _run_pages(page: Any, live_server: str) -> dict[str, Any]:
         page.locator("form.start-form button[type=submit]").click()
         page.wait_for_url(re.compile(r"/seite/1$"))
         page.locator("#feld-kinder").fill("2000")
-        page.locator(".page-actions button[value=weiter]").click()
-        page.wait_for_load_state()
+        submit(page.locator(".page-actions button[value=weiter]"))
         check_axe(page, f"{language} page 1 with an error", found)
         page.locator("#feld-kinder").fill("2")
         page.locator(".page-actions button[value=weiter]").click()

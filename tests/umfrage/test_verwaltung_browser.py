@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_staff
+from tests.umfrage.helpers import PASSWORD, add_staff, submit
 from tests.umfrage.test_geodata import KONSTANZ
 from umfrage.extensions import db
 from umfrage.models import District
@@ -27,12 +27,12 @@ def test_admin_uploads_geojson_picks_properties_and_sees_the_districts(
     page.goto(f"{live_server}/anmelden")
     page.get_by_label("Benutzername").fill("admin")
     page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_role("link", name="Gebietsgliederungen").first.click()
-    page.get_by_role("link", name="Gebietsgliederung hochladen").click()
+    submit(page.get_by_role("button", name="Anmelden"))
+    submit(page.get_by_role("link", name="Gebietsgliederungen").first)
+    submit(page.get_by_role("link", name="Gebietsgliederung hochladen"))
 
     page.get_by_label("Datei: GeoJSON oder ZIP").set_input_files(str(KONSTANZ))
-    page.get_by_role("button", name="Hochladen und prüfen").click()
+    submit(page.get_by_role("button", name="Hochladen und prüfen"))
 
     assert page.get_by_role("heading", level=1).inner_text() == (
         "Vorschau der Gebietsgliederung"
@@ -46,7 +46,7 @@ def test_admin_uploads_geojson_picks_properties_and_sees_the_districts(
     )
     page.get_by_label("Eigenschaft mit der Gebietskennung").select_option("STT_NR")
     page.get_by_label("Eigenschaft mit dem Gebietsnamen").select_option("STT_NAME")
-    page.get_by_role("button", name="Übernehmen").click()
+    submit(page.get_by_role("button", name="Übernehmen"))
 
     assert page.get_by_role("heading", level=1).inner_text() == "Konstanz – Stadtteile"
     assert "mit 15 Gebieten ist angelegt" in page.locator(".notice").inner_text()
