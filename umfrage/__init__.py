@@ -26,7 +26,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import auth, errors, main, security, templating
     from .auftraege.views import bp as auftraege_bp
     from .berichte.views import bp as berichte_bp
-    from .gestaltung import translation_views  # noqa: F401 (routes on the bp)
     from .gestaltung.views import bp as gestaltung_bp
     from .teilnahme.views import bp as teilnahme_bp
     from .verwaltung.views import bp as verwaltung_bp

@@ -4,6 +4,7 @@ report."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,14 +12,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from fragebogen.translation import Location
+from fragebogen.model import text_direction
+from fragebogen.translation import Location, translation_units
 
 from ..auftraege.services import job_for
 from ..auth import role_required
-from ..models import Role
+from ..models import Role, VersionStatus
 from ..services import questionnaire_of
 from ..templating import language_name
-from . import forms, services, translation_jobs, translations
+from . import editing, forms, services, translation_jobs, translations
+from .review import review_flags
 from .views import _actor, _attachment, _changed, bp
 
 
@@ -177,3 +180,71 @@ def confirm_translations(questionnaire_id: int) -> Any:
         )
     )
     return redirect(url_for(".edit_translations", questionnaire_id=row.id))
+
+
+@bp.route("/fragebogen/<int:questionnaire_id>/uebersetzungen", methods=["GET", "POST"])
+@role_required(Role.DESIGNER)
+def edit_translations(questionnaire_id: int) -> Any:
+    row = services.questionnaire_or_404(questionnaire_id)
+    version = services.latest_version(row)
+    questionnaire = questionnaire_of(version)
+    places = list(editing.text_places(questionnaire))
+    languages = questionnaire.languages
+    submitted = request.method == "POST"
+    form = forms.build_translations_form(
+        places, languages, request.form if submitted else None
+    )
+    if not submitted:
+        form.base.data = version.fingerprint
+    error_message = None
+    keys = {unit.place: unit.key for unit in translation_units(questionnaire)}
+    if submitted and form.validate():
+        texts = forms.translations_from_form(form, places, languages)
+        reviewed = forms.reviewed_translations(request.form, keys, languages)
+        try:
+            result = services.change_draft(
+                _actor(),
+                row,
+                form.base.data,
+                partial(editing.set_texts, texts=texts),
+                review=dict.fromkeys(reviewed, False),
+            )
+        except services.DesignError as error:
+            error_message = error.message
+        else:
+            _changed(result)
+            flash(_("Die Übersetzungen sind gespeichert."))
+            return redirect(url_for(".edit_translations", questionnaire_id=row.id))
+    missing = {
+        (problem.place, problem.params.get("language"))
+        for problem in services.definition_problems(version)
+        if problem.code == "missing_translation"
+    }
+    rows = [
+        (
+            place,
+            editing.describe_place(questionnaire, place.place).text,
+            forms.text_fields(form, f"t{number}", languages),
+        )
+        for number, place in enumerate(places)
+    ]
+    places_of = {key: place for place, key in keys.items()}
+    review = {
+        (places_of[key], language)
+        for key, language in review_flags(version)
+        if key in places_of
+    }
+    return render_template(
+        "gestaltung/edit_translations.html",
+        review=review,
+        row=row,
+        version=version,
+        questionnaire=questionnaire,
+        form=form,
+        rows=rows,
+        missing=missing,
+        languages=languages,
+        error_message=error_message,
+        published=version.status == VersionStatus.PUBLISHED,
+        text_direction=text_direction,
+    ), (422 if submitted else 200)
