@@ -1,4 +1,5 @@
-"""An admin uploads a district layer through the real form in headless chromium."""
+"""An admin uploads a district layer through the real form in headless chromium;
+the staff header fits one row and its account menu signs out."""
 
 from __future__ import annotations
 
@@ -62,3 +63,31 @@ def test_admin_uploads_geojson_picks_properties_and_sees_the_districts(
         codes = db.session.execute(sa.select(District.code)).scalars().all()
     assert sorted(codes)[0] == "010"
     assert len(codes) == 15
+
+
+def test_staff_header_fits_one_row_and_the_account_menu_signs_out(
+    app: Flask, live_server: str, browser_page: Any
+) -> None:
+    add_staff(app)
+    page = browser_page
+    page.set_viewport_size({"width": 1024, "height": 700})
+    page.goto(f"{live_server}/anmelden")
+    page.get_by_label("Benutzername").fill("admin")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    submit(page.get_by_role("button", name="Anmelden"))
+    page.goto(f"{live_server}/verwaltung/")
+    # the admin sees every area's link, the brand and the language switch in one
+    # row of the header (one row is 3.5rem = 56 px; a wrapped header is 110+ px)
+    header = page.locator(".site-header").bounding_box()
+    assert header is not None
+    assert header["height"] <= 60, header
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    for name in ("Arbeitsbereich", "Gestaltung", "Berichte", "Verwaltung"):
+        assert nav.get_by_role("link", name=name).is_visible()
+    # the account's actions are behind its name until asked for
+    assert not nav.get_by_role("link", name="Passwort ändern").is_visible()
+    nav.get_by_text("Konto: admin").click()
+    assert nav.get_by_role("link", name="Zweiter Faktor").is_visible()
+    submit(nav.get_by_role("button", name="Abmelden"))
+    page.goto(f"{live_server}/verwaltung/")
+    assert page.get_by_label("Benutzername").is_visible()  # signed out: asked again
