@@ -198,3 +198,11 @@ def submit(button: Any) -> None:
     """
     with button.page.expect_navigation():
         button.click()
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    """Sign ``username`` (one of :data:`STAFF`) in through the login form."""
+    page.goto(f"{base}/anmelden")
+    page.get_by_label("Benutzername").fill(username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    submit(page.get_by_role("button", name="Anmelden", exact=True))

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests.umfrage.helpers import (
-    PASSWORD,
     add_complete_response,
     add_demo,
     add_staff,
     shot,
+    sign_in,
 )
 from umfrage.auftraege import queue, runner
 from umfrage.berichte import analysis_jobs, services
@@ -42,10 +42,7 @@ def _large_survey_and_analyst(
     app.config["ANALYSIS_REQUEST_MAX_RESPONSES"] = complete - 1
     app.config["ANALYSIS_REFRESH_MIN_SECONDS"] = 0  # each new response: a job
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("auswertung")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, "auswertung")
     return complete
 
 

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, submit
+from tests.umfrage.helpers import add_demo, add_staff, sign_in, submit
 
 pytestmark = pytest.mark.browser
 
@@ -23,10 +23,7 @@ def test_analyst_downloads_the_city_report(
     page = browser_page
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("auswertung")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
+    sign_in(page, live_server, "auswertung")
     page.goto(f"{live_server}/berichte/")
     submit(page.get_by_role("link", name="Familienbefragung"))
     submit(page.get_by_role("link", name="Ergebnisse"))

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, submit
+from tests.umfrage.helpers import add_demo, add_staff, sign_in, submit
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +24,7 @@ def test_analyst_enables_a_model_and_sees_it_labelled(
     add_demo(app, responses=500)  # enough districts with published values
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("auswertung")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
+    sign_in(page, live_server, "auswertung")
     page.goto(f"{live_server}/berichte/1/ergebnisse?indikator={KEY}")
     assert page.locator("#model-table").count() == 0
     submit(page.get_by_role("link", name="Modellschätzung einrichten"))

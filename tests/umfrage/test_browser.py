@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, submit
+from tests.umfrage.helpers import add_demo, add_staff, sign_in, submit
 from umfrage.extensions import db
 from umfrage.models import Response, ResponseStatus
 
@@ -68,10 +68,7 @@ def test_respondent_answers_and_staff_sees_the_count(
         assert response.status == ResponseStatus.COMPLETE
         assert response.answers["sozialraum"] == "0108"
 
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("gestaltung")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    submit(page.get_by_role("button", name="Anmelden"))
+    sign_in(page, live_server, "gestaltung")
     submit(page.get_by_role("link", name="Familienbefragung", exact=False).first)
     row = page.locator(
         "#returns-by-district tr",

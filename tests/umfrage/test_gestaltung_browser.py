@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, shot, submit
+from tests.umfrage.helpers import add_demo, add_staff, shot, sign_in, submit
 from umfrage.extensions import db
 from umfrage.models import (
     QuestionnaireVersion,
@@ -50,10 +50,7 @@ def test_designer_builds_publishes_fields_and_monitors(
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
 
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("gestaltung")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    submit(page.get_by_role("button", name="Anmelden"))
+    sign_in(page, live_server, "gestaltung")
 
     # a new questionnaire
     submit(page.get_by_role("link", name="Neuer Fragebogen"))
@@ -239,10 +236,7 @@ def test_expression_typed_before_the_script_runs_is_checked(
     page = browser_page
     held: list[Any] = []
     page.route("**/gestaltung/gestaltung.js", lambda route: held.append(route))
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("gestaltung")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
+    sign_in(page, live_server, "gestaltung")
     page.wait_for_url(re.compile(r"/gestaltung/"))
     # the held script blocks DOMContentLoaded and load: wait for the field only
     page.goto(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_staff, shot, submit
+from tests.umfrage.helpers import add_staff, shot, sign_in, submit
 from tests.umfrage.test_gestaltung_import import FORM
 
 pytestmark = pytest.mark.browser
@@ -23,10 +23,7 @@ def test_upload_report_confirm_preview(
     upload.write_bytes(FORM)
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("gestaltung")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    submit(page.get_by_role("button", name="Anmelden"))
+    sign_in(page, live_server, "gestaltung")
 
     page.goto(f"{live_server}/gestaltung/fragebogen/importieren")
     page.get_by_label("Datei (YAML oder XLSForm)").set_input_files(str(upload))

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from fragebogen.model import Text
 from fragebogen.translation import write_xlsx
-from tests.umfrage.helpers import PASSWORD, shot, submit
+from tests.umfrage.helpers import shot, sign_in, submit
 from tests.umfrage.test_gestaltung_translations import questionnaire_id  # noqa: F401
 from umfrage.extensions import db
 from umfrage.gestaltung import services
@@ -67,10 +67,7 @@ def test_flagged_table_upload_report_confirm(
     _flag_and_export(app, questionnaire_id, upload)
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("gestaltung")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    submit(page.get_by_role("button", name="Anmelden"))
+    sign_in(page, live_server, "gestaltung")
 
     table = f"{live_server}/gestaltung/fragebogen/{questionnaire_id}/uebersetzungen"
     page.goto(table)

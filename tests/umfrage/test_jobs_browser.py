@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, shot, submit
+from tests.umfrage.helpers import add_demo, add_staff, shot, sign_in, submit
 from umfrage.auftraege import queue
 from umfrage.extensions import db
 from umfrage.models import AccessMode, InvitationBatch, Survey
@@ -47,10 +47,7 @@ def test_letters_job_progress_download_and_receipt(
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("gestaltung")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, "gestaltung")
     page.goto(f"{live_server}/gestaltung/umfrage/{survey_id}/codes")
     page.get_by_label("Anzahl der Codes").fill(str(LETTERS))
     submit(page.get_by_role("button", name="Codes erzeugen"))

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_staff, shot
+from tests.umfrage.helpers import add_staff, shot, sign_in
 from tests.umfrage.test_geodata import KONSTANZ
 from tests.umfrage.test_verwaltung_layers import add_konstanz_layer
 from umfrage.auftraege import queue
@@ -41,10 +41,7 @@ def test_layer_upload_shows_progress_then_the_preview(
     add_staff(app)
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("admin")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, "admin")
     page.goto(f"{live_server}/verwaltung/gebiete/neu")
     page.get_by_label("Datei: GeoJSON oder ZIP").set_input_files(str(KONSTANZ))
     page.get_by_role("button", name="Hochladen und prüfen").click()
@@ -103,10 +100,7 @@ def test_street_directory_job_back_to_the_layer_or_names_the_row(
     layer_id = add_konstanz_layer(app)
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("admin")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, "admin")
     layer = f"{live_server}/verwaltung/gebiete/{layer_id}"
     streets = page.locator("#strassen")
 

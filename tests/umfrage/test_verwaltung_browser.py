@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_staff, submit
+from tests.umfrage.helpers import add_staff, sign_in, submit
 from tests.umfrage.test_geodata import KONSTANZ
 from umfrage.extensions import db
 from umfrage.models import District
@@ -25,10 +25,7 @@ def test_admin_uploads_geojson_picks_properties_and_sees_the_districts(
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
 
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("admin")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    submit(page.get_by_role("button", name="Anmelden"))
+    sign_in(page, live_server, "admin")
     submit(page.get_by_role("link", name="Gebietsgliederungen").first)
     submit(page.get_by_role("link", name="Gebietsgliederung hochladen"))
 
@@ -71,10 +68,7 @@ def test_staff_header_fits_one_row_and_the_account_menu_signs_out(
     add_staff(app)
     page = browser_page
     page.set_viewport_size({"width": 1024, "height": 700})
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("admin")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    submit(page.get_by_role("button", name="Anmelden"))
+    sign_in(page, live_server, "admin")
     page.goto(f"{live_server}/verwaltung/")
     # the admin sees every area's link, the brand and the language switch in one
     # row of the header (one row is 3.5rem = 56 px; a wrapped header is 110+ px)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.umfrage.helpers import PASSWORD, add_demo, add_staff, shot
+from tests.umfrage.helpers import add_demo, add_staff, shot, sign_in
 from umfrage.extensions import db
 from umfrage.models import WeightingSetup
 
@@ -28,10 +28,7 @@ def test_demo_weighting_with_dropdowns_only(
     add_demo(app, responses=60)
     page = browser_page
     page.set_viewport_size({"width": 1100, "height": 900})
-    page.goto(f"{live_server}/anmelden")
-    page.get_by_label("Benutzername").fill("auswertung")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
+    sign_in(page, live_server, "auswertung")
     page.goto(f"{live_server}/berichte/1/gewichtung")
     question = page.locator("#map-family_type-question")
     assert question.input_value() == "haushaltstyp"
