@@ -220,7 +220,7 @@ def _post_routes(survey_id: int, batch_id: int) -> list[str]:
         f"{q}/seite/1/frage/1/loeschen",
         f"{q}/uebersetzungen",
         f"{q}/uebersetzungen/einlesen",
-        f"{q}/uebersetzungen/einlesen/bestaetigen",
+        f"{q}/uebersetzungen/einlesen/1/bestaetigen",
         f"{q}/ausdruck-pruefen",
         f"{q}/veroeffentlichen",
         f"{q}/entwurf-loeschen",

@@ -19,6 +19,7 @@ from werkzeug.test import encode_multipart
 
 from tests.conftest import csrf_token, login
 from tests.umfrage.helpers import PASSWORD, add_staff, follow_job, last_job
+from umfrage.auftraege.runner import result_file
 from umfrage.extensions import db
 from umfrage.gestaltung import services
 from umfrage.gestaltung.editing import set_at
@@ -70,15 +71,14 @@ def _no_uploads(app: Flask) -> bool:
     return not list((Path(app.instance_path) / "uploads").glob("*.upload"))
 
 
-def _confirm(client: FlaskClient, url: str, html: str) -> Any:
-    data = {"csrf_token": csrf_token(html)}
-    for name in ("base", "payload"):
-        match = re.search(
-            rf'id="{name}" name="{name}" type="hidden" value="([^"]+)"', html
-        )
-        assert match is not None, name
-        data[name] = match.group(1)
-    return client.post(url + "/bestaetigen", data=data)
+def _confirm(client: FlaskClient, html: str) -> Any:
+    """Press the report's confirm button (its form posts to the job's confirm URL)."""
+    action = re.search(r'<form method="post" action="([^"]+/bestaetigen)"', html)
+    base = re.search(r'id="base" name="base" type="hidden" value="([^"]+)"', html)
+    assert action is not None
+    assert base is not None
+    data = {"csrf_token": csrf_token(html), "base": base.group(1)}
+    return client.post(action.group(1), data=data)
 
 
 def _definition(app: Flask, row_id: int) -> Any:
@@ -128,8 +128,15 @@ def test_xlsx_round_trip_changes_exactly_the_edited_texts(
     assert _no_uploads(app)
     assert _definition(app, questionnaire_id) == before  # read, not yet taken over
     assert "2 Änderungen übernehmen" in html
-    resp = _confirm(client, url, html)
+    # the confirm form names the job and the state of the draft it was made for
+    tampered = re.sub(r'(name="base" type="hidden" value=")[^"]+', r"\1x", html)
+    assert _confirm(client, tampered).status_code == 400
+    assert _definition(app, questionnaire_id) == before
+    resp = _confirm(client, html)  # from the stored comparison: the file is gone
     assert resp.status_code == 302
+    again = _confirm(client, html)  # the draft changed since the report
+    assert again.status_code == 409
+    assert "geändert" in again.text
 
     after = _definition(app, questionnaire_id)
     page = after.pages[0]
@@ -183,7 +190,7 @@ def test_changed_source_flags_translations_until_a_po_import_confirms(
     html = resp.get_data(as_text=True)
     assert "1 Änderung übernehmen" in html
     assert "geprüft" in html
-    assert _confirm(client, url, html).status_code == 302
+    assert _confirm(client, html).status_code == 302
     assert _flags(app) == {("question.kinder.label", "en")}
 
     resp = client.get(f"{base}/version/1/uebersetzung-en.xlf")
@@ -233,7 +240,40 @@ def test_the_report_belongs_to_its_job_and_questionnaire(
     with app.app_context():
         job_id = db.session.execute(select(Job.id)).scalar_one()
         other = services.import_questionnaire(None, "zwei.yaml", YAML.encode()).id
-    assert client.get(f"{url}/{job_id}").status_code == 200
+    page = client.get(f"{url}/{job_id}")
+    assert page.status_code == 200
     other_url = f"/gestaltung/fragebogen/{other}/uebersetzungen/einlesen/{job_id}"
     assert client.get(other_url).status_code == 404
     assert client.get(f"{url}/{job_id + 1}").status_code == 404
+    token = {"csrf_token": csrf_token(page.text), "base": "x"}
+    assert client.post(f"{other_url}/bestaetigen", data=token).status_code == 404
+    assert client.post(f"{url}/{job_id + 1}/bestaetigen", data=token).status_code == 404
+
+
+def test_a_report_whose_result_is_gone_is_not_confirmed(
+    app: Flask, questionnaire_id: int
+) -> None:
+    client = _client(app)
+    base = f"/gestaltung/fragebogen/{questionnaire_id}"
+    before = _definition(app, questionnaire_id)
+    catalog = read_po(
+        io.BytesIO(client.get(f"{base}/version/1/uebersetzung-tr.po").data)
+    )
+    message = catalog.get("Wie viele Kinder?", context="question.kinder.label")
+    assert message is not None
+    message.string = "Kaç çocuğunuz var?"
+    buffer = io.BytesIO()
+    write_po(buffer, catalog)
+    html = _upload(
+        client, f"{base}/uebersetzungen/einlesen", "tr.po", buffer.getvalue()
+    ).text
+    assert "1 Änderung übernehmen" in html
+    with app.app_context():
+        job = db.session.execute(select(Job)).scalar_one()
+        path = result_file(job)
+    assert path is not None
+    path.unlink()  # as when the result's time is up
+    resp = _confirm(client, html)
+    assert resp.status_code == 404
+    assert "nicht mehr gespeichert" in resp.text
+    assert _definition(app, questionnaire_id) == before

@@ -165,10 +165,6 @@ class TranslationUploadForm(FlaskForm):
     )
 
 
-class TranslationConfirmForm(BaseForm):
-    payload = HiddenField(validators=[DataRequired()])
-
-
 class AddPageForm(BaseForm):
     name = StringField(
         _l("Name der Seite"),

@@ -1,7 +1,7 @@
 """The translators' import read as a job: the request stores the file, a worker
-reads it and compares it with the newest version, and keeps the comparison (and
-the signed file for the confirm form); the job's page leads to the report. A file
-that cannot be read fails the job with the reason, and nothing changes."""
+reads it and compares it with the newest version, and keeps the comparison, from
+which the confirm step applies the changes; the job's page leads to the report. A
+file that cannot be read fails the job with the reason, and nothing changes."""
 
 from __future__ import annotations
 
@@ -65,7 +65,6 @@ def _read(job: Job, progress: Progress) -> JobResult:
                 "filename": report.filename,
                 "number": report.version.number,
                 "base": report.version.fingerprint,
-                "payload": report.payload,
                 "comparison": asdict(report.comparison),
             }
         )
@@ -120,7 +119,6 @@ def report_of(
         version=version,
         questionnaire=questionnaire_of(version),
         comparison=_comparison(data["comparison"]),
-        payload=str(data["payload"]),
     )
     return report, str(data["base"])
 

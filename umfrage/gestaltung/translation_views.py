@@ -76,17 +76,13 @@ def _page(
     report: translations.TranslationImport | None = None,
     message: str | None = None,
     status: int = 200,
-    base: str | None = None,
+    found: tuple[int, str] | None = None,
 ) -> Any:
+    """The upload page; with a ``report``, also the report and, as ``found``,
+    (its job, the fingerprint it was made for) for the confirm form."""
     confirm_form = None
-    if report is not None:
-        confirm_form = forms.TranslationConfirmForm(
-            formdata=None,
-            data={
-                "base": base or report.version.fingerprint,
-                "payload": report.payload,
-            },
-        )
+    if found is not None:
+        confirm_form = forms.BaseForm(formdata=None, data={"base": found[1]})
     version = services.latest_version(row)
     return render_template(
         "gestaltung/import_translations.html",
@@ -96,6 +92,7 @@ def _page(
         form=upload_form,
         report=report,
         confirm_form=confirm_form,
+        job_id=found[0] if found else None,
         message=message,
         where=location_text,
         report_languages=", ".join(
@@ -140,32 +137,38 @@ def translation_report(questionnaire_id: int, job_id: int) -> Any:
     if found is None:
         abort(404)
     report, base = found
-    return _page(row, forms.TranslationUploadForm(formdata=None), report, base=base)
+    return _page(
+        row, forms.TranslationUploadForm(formdata=None), report, found=(job_id, base)
+    )
 
 
 @bp.route(
-    "/fragebogen/<int:questionnaire_id>/uebersetzungen/einlesen/bestaetigen",
+    "/fragebogen/<int:questionnaire_id>/uebersetzungen/einlesen/<int:job_id>/bestaetigen",
     methods=["POST"],
 )
 @role_required(Role.DESIGNER)
-def confirm_translations(questionnaire_id: int) -> Any:
+def confirm_translations(questionnaire_id: int, job_id: int) -> Any:
+    """Apply the changes of the report the job keeps (the file is not read again)."""
     row = services.questionnaire_or_404(questionnaire_id)
-    form = forms.TranslationConfirmForm()
+    form = forms.BaseForm()
     upload_form = forms.TranslationUploadForm(formdata=None)
+    invalid = _(
+        "Die Angaben zum Import sind ungültig. Bitte laden Sie die Datei neu hoch."
+    )
     if not form.validate_on_submit():
-        return _page(
-            row,
-            upload_form,
-            message=_(
-                "Die Angaben zum Import sind ungültig. Bitte laden Sie die "
-                "Datei neu hoch."
-            ),
-            status=400,
+        return _page(row, upload_form, message=invalid, status=400)
+    found = translation_jobs.report_of(job_for(current_user, job_id), row)
+    if found is None:
+        gone = _(
+            "Der Bericht zu dieser Datei ist nicht mehr gespeichert. Bitte laden "
+            "Sie die Datei neu hoch."
         )
+        return _page(row, upload_form, message=gone, status=404)
+    if found[1] != form.base.data:
+        return _page(row, upload_form, message=invalid, status=400)
+    report, base = found
     try:
-        result, report = translations.confirm_translations(
-            _actor(), row, form.base.data, form.payload.data
-        )
+        result = translations.confirm_translations(_actor(), row, base, report)
     except services.StaleVersionError as error:
         return _page(row, upload_form, message=error.message, status=409)
     except services.DesignError as error:

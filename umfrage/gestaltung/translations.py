@@ -1,10 +1,11 @@
 """The translators' workflow: export a version's texts as XLSX, PO or XLIFF 1.2 and
 import a file back: read -> report -> confirm.
 
-The uploaded file travels to the confirm step inside the form, signed (as in
-:mod:`.imports`); the confirm step reads and compares it again against the same
-state of the draft (``base``), so exactly the reported changes are applied, in one
-transaction through :func:`.questionnaires.change_draft`, and audited.
+A job reads the file and keeps the comparison with the newest version
+(:mod:`.translation_jobs`); the confirm step applies exactly the reported changes
+from that stored comparison, without reading the file again, if the draft is still
+in the state the report was made for (``base``): in one transaction through
+:func:`.questionnaires.change_draft`, and audited.
 """
 
 from __future__ import annotations
@@ -32,12 +33,10 @@ from ..audit import record
 from ..extensions import db
 from ..models import QuestionnaireVersion, VersionStatus
 from ..services import questionnaire_of
-from . import editing, imports
+from . import editing
 from .design_errors import DesignError
 from .questionnaires import EditResult, QuestionnaireRow, change_draft
 from .review import review_flags
-
-_SALT = "translation-import"
 
 EXPORTS = {
     "xlsx": (
@@ -90,7 +89,6 @@ class TranslationImport:
     version: QuestionnaireVersion
     questionnaire: Questionnaire
     comparison: Comparison
-    payload: str
 
     @property
     def new_draft(self) -> bool:
@@ -117,14 +115,7 @@ def read_translations(
                 languages=", ".join(questionnaire.languages),
             )
         )
-    payload = imports.pack(filename, content, [], salt=_SALT)
-    return TranslationImport(filename, version, questionnaire, comparison, payload)
-
-
-def reread(row: QuestionnaireRow, payload: str) -> TranslationImport:
-    """The import packed in a confirm form, read and compared again."""
-    filename, content, _unknown = imports.unpack(payload, salt=_SALT)
-    return read_translations(row, filename, content)
+    return TranslationImport(filename, version, questionnaire, comparison)
 
 
 def _apply(
@@ -142,18 +133,17 @@ def _apply(
 
 
 def confirm_translations(
-    actor_id: int | None, row: QuestionnaireRow, base: str, payload: str
-) -> tuple[EditResult, TranslationImport]:
+    actor_id: int | None, row: QuestionnaireRow, base: str, report: TranslationImport
+) -> EditResult:
     """Apply the reported changes (texts and review states) in one transaction.
 
     ``base`` is the fingerprint the report was made for: StaleVersionError if the
     draft changed since. A published newest version gets a new draft."""
-    report = reread(row, payload)
     changes = report.comparison.changes
     if not changes:
         raise DesignError(_("Die Datei ändert nichts am Fragebogen."))
     review = {(c.key, c.language): c.review_after for c in changes}
-    result = change_draft(
+    return change_draft(
         actor_id,
         row,
         base,
@@ -166,4 +156,3 @@ def confirm_translations(
             "changes": len(changes),
         },
     )
-    return result, report
