@@ -45,27 +45,28 @@ from auswertung.findings import (
     value_text,
 )
 from auswertung.pdf import (
+    District,
+    MapData,
+    ReportInfo,
+    _city_sentence,
+    _counts,
+    _method_box,
+)
+from auswertung.pdf_choropleth import _ChoroplethMap
+from auswertung.pdf_document import _Bookmark, _build
+from auswertung.pdf_forest import ROW_HEIGHT, ForestPlot, forest_rows
+from auswertung.pdf_small_area import ModelTable
+from auswertung.pdf_style import (
     _BOX,
     _FRAME_HEIGHT,
     _FRAME_WIDTH,
     FONT,
     FONT_BOLD,
-    District,
-    MapData,
-    ReportInfo,
-    _Bookmark,
-    _build,
-    _ChoroplethMap,
-    _city_sentence,
-    _counts,
-    _method_box,
     _p,
     _styles,
     _table_style,
     markup,
 )
-from auswertung.pdf_forest import ROW_HEIGHT, ForestPlot, forest_rows
-from auswertung.pdf_small_area import ModelTable
 from auswertung.terms import AreaTerm
 
 __all__ = ["city_report", "indicator_title", "summary"]

@@ -14,19 +14,8 @@ from reportlab.platypus import Flowable  # type: ignore[import-untyped, unused-i
 
 from auswertung.disclosure import SUPPRESSION_MARK
 from auswertung.findings import IndicatorTable, ResultRow, interval_text, value_text
-from auswertung.pdf import (
-    _ACCENT,
-    _CITY,
-    _INK,
-    _MUTED,
-    _RULE,
-    FONT,
-    FONT_BOLD,
-    _axis,
-    _finite_or,
-    _fit,
-    _tick_label,
-)
+from auswertung.pdf_charts import _axis, _finite_or, _fit, _tick_label
+from auswertung.pdf_style import _ACCENT, _CITY, _INK, _MUTED, _RULE, FONT, FONT_BOLD
 
 __all__ = ["FOREST_FONT", "ROW_HEIGHT", "ForestPlot", "forest_rows", "published"]
 

@@ -18,6 +18,8 @@ from reportlab.pdfbase.pdfmetrics import (  # type: ignore[import-untyped, unuse
     stringWidth,
 )
 
+from auswertung.pdf_style import FONT
+
 __all__ = ["ASCENT", "DESCENT", "MapLabel", "place_labels"]
 
 #: Extent of a text line above and below its baseline, in font sizes.
@@ -45,8 +47,6 @@ class MapLabel:
     @property
     def box(self) -> tuple[float, float, float, float]:
         """``(left, top, right, bottom)`` with y downwards."""
-        from auswertung.pdf import FONT
-
         half = stringWidth(self.text, FONT, self.size) / 2
         return (
             self.x - half,

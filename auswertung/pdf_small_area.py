@@ -31,6 +31,8 @@ from auswertung.findings import (
     format_number,
     n_text,
 )
+from auswertung.pdf_document import _Bookmark
+from auswertung.pdf_style import FONT, _p, _table_style
 from auswertung.small_area import FayHerriot
 
 __all__ = [
@@ -159,15 +161,13 @@ def city_section(
 ) -> list[Flowable]:
     """Pages with the model estimates of every enabled model; ``term`` and
     ``plural`` name the areas ("Stadtteil", "Stadtteile")."""
-    from auswertung import pdf
-
     if not models:
         return []
     story: list[Flowable] = [
         PageBreak(),
-        pdf._Bookmark("models", "Modellschätzungen"),
-        pdf._p("Modellschätzungen (Fay–Herriot)", styles["h1"]),
-        pdf._p(
+        _Bookmark("models", "Modellschätzungen"),
+        _p("Modellschätzungen (Fay–Herriot)", styles["h1"]),
+        _p(
             "Diese Werte sind Modellschätzungen, keine direkten Schätzwerte aus "
             f"den Antworten: Für alle {plural or term} wird der direkte Wert mit einer "
             "Vorhersage aus der Bevölkerungsstatistik kombiniert, je nach seiner "
@@ -183,8 +183,8 @@ def city_section(
     ]
     for model in models:
         story.append(CondPageBreak(140))
-        story.append(pdf._p(f"{model.question} – {model.label}", styles["h2"]))
-        story.append(pdf._p(f"Methode: {model.method}", styles["small"]))
+        story.append(_p(f"{model.question} – {model.label}", styles["h2"]))
+        story.append(_p(f"Methode: {model.method}", styles["small"]))
         story.append(Spacer(1, 3))
         header = [term, "n", "Modellschätzung", "95-%-Intervall (Modell)", "Art"]
         data: list[list[Any]] = [header]
@@ -196,7 +196,7 @@ def city_section(
                     row.n_shown,
                     value,
                     interval,
-                    pdf._p(row.kind_text, styles["tiny"]),
+                    _p(row.kind_text, styles["tiny"]),
                 ]
             )
         widths = [130, 26, 82, 100, width - 338]
@@ -205,9 +205,9 @@ def city_section(
                 data,
                 colWidths=widths,
                 repeatRows=1,
-                style=pdf._table_style(
+                style=_table_style(
                     [
-                        ("FONT", (0, 1), (-1, -1), pdf.FONT, 7),
+                        ("FONT", (0, 1), (-1, -1), FONT, 7),
                         ("ALIGN", (4, 0), (4, -1), "LEFT"),
                         ("TOPPADDING", (0, 1), (-1, -1), 0.8),
                         ("BOTTOMPADDING", (0, 1), (-1, -1), 0.8),
@@ -227,8 +227,6 @@ def profile_section(
     width: float,
 ) -> list[Flowable]:
     """The district's model estimates, in a table of their own."""
-    from auswertung import pdf
-
     rows = [(m, m.row_of(code)) for m in models]
     present = [(m, r) for m, r in rows if r is not None]
     if not present:
@@ -240,18 +238,18 @@ def profile_section(
         value, interval = _value(row, model.statistic)
         data.append(
             [
-                pdf._p(f"{model.question} – {model.label}", styles["cell"]),
+                _p(f"{model.question} – {model.label}", styles["cell"]),
                 row.n_shown,
                 value,
                 interval,
-                pdf._p(row.kind_text, styles["tiny"]),
+                _p(row.kind_text, styles["tiny"]),
             ]
         )
     methods = sorted({m.method for m, _row in present})
     return [
         Spacer(1, 8),
-        pdf._p("Modellschätzungen (Fay–Herriot)", styles["h2"]),
-        pdf._p(
+        _p("Modellschätzungen (Fay–Herriot)", styles["h2"]),
+        _p(
             "Modellschätzung, kein direkter Schätzwert: der Wert hier "
             "kombiniert die Antworten mit einer Vorhersage aus der "
             "Bevölkerungsstatistik. Ist der direkte Wert nicht ausgewiesen "
@@ -265,6 +263,6 @@ def profile_section(
             data,
             colWidths=[width - 302, 26, 78, 100, 98],
             repeatRows=1,
-            style=pdf._table_style([("ALIGN", (4, 0), (4, -1), "LEFT")]),
+            style=_table_style([("ALIGN", (4, 0), (4, -1), "LEFT")]),
         ),
     ]

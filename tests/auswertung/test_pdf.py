@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from auswertung import pdf
+from auswertung import pdf, pdf_choropleth, pdf_style
 from auswertung.findings import IndicatorTable, ResultRow, format_estimate
 
 DISTRICTS = [
@@ -214,7 +214,7 @@ def test_reports_without_findings() -> None:
 def test_class_breaks(
     values: list[float], statistic: str, expected: list[tuple[float, float]]
 ) -> None:
-    breaks = pdf.class_breaks(values, statistic)
+    breaks = pdf_choropleth.class_breaks(values, statistic)
     assert len(breaks) == len(expected)
     for (low, high), (e_low, e_high) in zip(breaks, expected, strict=True):
         assert low == pytest.approx(e_low)
@@ -222,4 +222,4 @@ def test_class_breaks(
 
 
 def test_markup_escapes() -> None:
-    assert pdf.markup("<b>&</para>") == "&lt;b&gt;&amp;&lt;/para&gt;"
+    assert pdf_style.markup("<b>&</para>") == "&lt;b&gt;&amp;&lt;/para&gt;"

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from auswertung import pdf, pdf_forest
+from auswertung import pdf, pdf_choropleth, pdf_forest
 from auswertung.findings import IndicatorTable, ResultRow
 from auswertung.terms import AreaTerm, plural_of, singular_of
 from tests.pdf_layout import overlaps, text_lines
@@ -192,7 +192,7 @@ def test_share_legends_end_at_100_percent(report: bytes) -> None:
     for text in _page_texts(report):
         for number in re.findall(r"bis (?:unter )?(\d+) %", text):
             assert int(number) <= 100
-    breaks = pdf.class_breaks([0.04, 1.0], "share")
+    breaks = pdf_choropleth.class_breaks([0.04, 1.0], "share")
     assert breaks[-1][1] == pytest.approx(1.0)
 
 

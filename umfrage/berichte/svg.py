@@ -19,7 +19,7 @@ from auswertung.findings import (
     n_text,
     value_text,
 )
-from auswertung.pdf import MAP_COLOURS, NO_VALUE_COLOUR, class_breaks
+from auswertung.pdf_choropleth import MAP_COLOURS, NO_VALUE_COLOUR, class_breaks
 
 ROW = 17
 LABEL_WIDTH = 210
