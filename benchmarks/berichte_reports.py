@@ -35,6 +35,8 @@ from typing import TypeVar
 
 from pypdf import PdfReader
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.pdf_layout
+
 T = TypeVar("T")
 
 
