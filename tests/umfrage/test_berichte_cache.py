@@ -161,6 +161,7 @@ def test_columnar_frame_equals_cell_by_cell(app: Flask) -> None:
                 "kinder_anzahl": "2,5",
                 "haushaltstyp": "2",
                 "angebote": ["3", 5, None],
+                "fehlende_angebote": ["2", "x", 4.0, True],
                 "zufriedenheit_kultur": 4.0,
                 "wuensche": 17,
             },

@@ -4,6 +4,7 @@ findings, reports and exports in ``outputs``."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from dataclasses import dataclass
@@ -151,13 +152,24 @@ def response_frame(survey: Survey) -> SurveyData:
         "language": [language for _, language, _ in rows],
     }
     sources: dict[str, list[Any]] = {}
+    chosen: dict[str, list[set[int] | None]] = {}
     typed: dict[str, Any] = {}
     for variable in variables:
         values = sources.get(variable.source)
         if values is None:
             values = [answers.get(variable.source) for answers in all_answers]
             sources[variable.source] = values
-        column = _column(values, variable)
+        code = variable.option_code
+        if code is not None:
+            # one 0/1 column per option: the chosen codes of each answer are
+            # worked out once per question, not once per option
+            sets = chosen.get(variable.source)
+            if sets is None:
+                sets = chosen[variable.source] = [_chosen_codes(v) for v in values]
+            nan = math.nan
+            column = [nan if s is None else 1.0 if code in s else 0.0 for s in sets]
+        else:
+            column = _column(values, variable)
         if variable.kind == "numeric":
             # every value is a float or NaN already (``_convert``)
             typed[variable.name] = np.array(column, dtype="float64")
@@ -177,20 +189,10 @@ def response_frame(survey: Survey) -> SurveyData:
 
 
 def _column(values: list[Any], variable: Variable) -> list[Any]:
-    """``_value`` of every answer of one variable, with fast paths for the usual
-    types (ints for codes, floats, strings); anything else goes through
-    ``_convert`` unchanged."""
+    """``_value`` of every answer of a variable that is not an option's 0/1
+    column, with fast paths for the usual types (floats, ints, strings); anything
+    else goes through ``_convert`` unchanged."""
     nan = math.nan
-    code = variable.option_code
-    if code is not None:
-        return [
-            nan
-            if value is None
-            else (1.0 if value == code else 0.0)
-            if type(value) is int
-            else _convert(value, variable)
-            for value in values
-        ]
     if variable.kind == "numeric":
         return [
             nan
@@ -230,6 +232,25 @@ def _convert(value: Any, variable: Variable) -> Any:
         except ValueError:
             return math.nan
     return str(value)
+
+
+def _chosen_codes(value: Any) -> set[int] | None:
+    """The option codes an answer chose (None: not answered), as ``_convert``
+    compares them: each element that ``int()`` takes."""
+    if value is None:
+        return None
+    if type(value) is int:
+        return {value}
+    elements = value if isinstance(value, list) else [value]
+    try:
+        return set(map(int, elements))  # the usual case: every element is a code
+    except (TypeError, ValueError):
+        pass
+    codes = set()
+    for element in elements:
+        with contextlib.suppress(TypeError, ValueError):
+            codes.add(int(element))
+    return codes
 
 
 def _same_code(value: Any, code: int) -> bool:
