@@ -1,48 +1,22 @@
 /* Job page: polls the job's state and moves the progress bar; reloads the page
    when the job has finished (to show the download or the error). Without this
-   script the page reloads itself every few seconds (meta refresh in noscript). */
+   script the page reloads itself every few seconds (meta refresh in noscript).
+   Needs progress.js. */
 (function () {
   "use strict";
   var box = document.getElementById("job");
   if (!box) { return; }
+  var progress = window.umfrageProgress;
   var bar = document.getElementById("job-progress");
-  var text = document.getElementById("job-status-text");
-  var url = box.dataset.statusUrl;
-  var lastText = text.textContent;
+  var say = progress.statusLine(document.getElementById("job-status-text"));
 
-  function say(message) {
-    if (message !== lastText) {
-      text.textContent = message;
-      lastText = message;
+  progress.poll(box.dataset.statusUrl, function (data) {
+    if (data.status === "queued" || data.status === "running") {
+      progress.showBar(bar, box, data, say);
+      return true;
     }
-  }
-
-  function show(data) {
-    bar.value = data.percent;
-    bar.textContent = data.percent + " %";
-    if (data.status === "queued") {
-      say(box.dataset.textQueued);
-    } else if (data.status === "running") {
-      say(box.dataset.textRunning
-        .replace("{done}", data.done.toLocaleString(document.documentElement.lang))
-        .replace("{total}", data.total.toLocaleString(document.documentElement.lang))
-        .replace("{percent}", data.percent));
-    } else {
-      say(box.dataset.textFinished);
-      window.setTimeout(function () { window.location.reload(); }, 300);
-      return false;
-    }
-    return true;
-  }
-
-  function poll() {
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (response) { return response.json(); })
-      .then(function (data) {
-        if (show(data)) { window.setTimeout(poll, 700); }
-      })
-      .catch(function () { window.setTimeout(poll, 3000); });
-  }
-
-  window.setTimeout(poll, 300);
+    say(box.dataset.textFinished);
+    progress.reloadSoon();
+    return false;
+  }, 700);
 }());
