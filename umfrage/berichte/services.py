@@ -239,8 +239,6 @@ def _chosen_codes(value: Any) -> set[int] | None:
     compares them: each element that ``int()`` takes."""
     if value is None:
         return None
-    if type(value) is int:
-        return {value}
     elements = value if isinstance(value, list) else [value]
     try:
         return set(map(int, elements))  # the usual case: every element is a code

@@ -76,13 +76,14 @@ def _page(
     report: translations.TranslationImport | None = None,
     message: str | None = None,
     status: int = 200,
-    found: tuple[int, str] | None = None,
+    job_id: int | None = None,
+    base: str | None = None,
 ) -> Any:
-    """The upload page; with a ``report``, also the report and, as ``found``,
-    (its job, the fingerprint it was made for) for the confirm form."""
+    """The upload page; with a ``report``, also the report and the form that
+    confirms it: its job and the fingerprint it was made for (``base``)."""
     confirm_form = None
-    if found is not None:
-        confirm_form = forms.BaseForm(formdata=None, data={"base": found[1]})
+    if base is not None:
+        confirm_form = forms.BaseForm(formdata=None, data={"base": base})
     version = services.latest_version(row)
     return render_template(
         "gestaltung/import_translations.html",
@@ -92,7 +93,7 @@ def _page(
         form=upload_form,
         report=report,
         confirm_form=confirm_form,
-        job_id=found[0] if found else None,
+        job_id=job_id,
         message=message,
         where=location_text,
         report_languages=", ".join(
@@ -137,9 +138,8 @@ def translation_report(questionnaire_id: int, job_id: int) -> Any:
     if found is None:
         abort(404)
     report, base = found
-    return _page(
-        row, forms.TranslationUploadForm(formdata=None), report, found=(job_id, base)
-    )
+    upload_form = forms.TranslationUploadForm(formdata=None)
+    return _page(row, upload_form, report, job_id=job_id, base=base)
 
 
 @bp.route(
